@@ -1,0 +1,2 @@
+/* build.c - not written yet. */
+#include "config.h"

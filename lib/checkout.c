@@ -1,0 +1,2 @@
+/* checkout.c - not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* drain.c - not written yet. */
+#include "config.h"

@@ -1,0 +1,30 @@
+/*
+ * drain.h - the builder's loop over the spool, and the arch guard.
+ */
+#ifndef PUSHBUILD_DRAIN_H
+#define PUSHBUILD_DRAIN_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+/*
+ * The arch guard: 0 when uname(2) reports cf->arch; otherwise prints a
+ * banner naming the host's and the required architecture and returns -1.
+ */
+int guard_check(const struct conf *cf);
+
+/*
+ * pushbuild drain: guard, lock (a second builder returns 0 at once, one
+ * line on a terminal), recover active/, then build every job in new/
+ * oldest first until none is left.  Returns an exit code (sysexits.h).
+ */
+int drain_run(const struct conf *cf);
+
+/*
+ * pushbuild retry: move each failed job whose next try is due back to
+ * new/, then drain.  Returns an exit code.
+ */
+int retry_run(const struct conf *cf);
+
+#endif

@@ -1,0 +1,2 @@
+/* enqueue.c - not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* hookline.c - not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* repo.c - not written yet. */
+#include "config.h"

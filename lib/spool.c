@@ -1,0 +1,2 @@
+/* spool.c - not written yet. */
+#include "config.h"
