@@ -1,3 +1,376 @@
-/* pushbuild - not written yet. */
+/*
+ * pushbuild - the builder command: enqueue, drain, retry, build, status,
+ * log.
+ *
+ * main parses the global options, loads the config and calls one function
+ * per subcommand; each returns an exit code from sysexits.h (or 1 from the
+ * arch guard).  Only main exits.
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "conf.h"
+#include "drain.h"
+#include "enqueue.h"
+#include "log.h"
+#include "repo.h"
+#include "spool.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
+	    "rev ...\n"
+	    "       pushbuild [-s] [-c config] drain\n"
+	    "       pushbuild [-s] [-c config] retry\n"
+	    "       pushbuild [-c config] build [--all | --base | --ocr | "
+	    "--image name] [rev]\n"
+	    "       pushbuild [-c config] status\n"
+	    "       pushbuild [-c config] log job\n");
+}
+
+/* Open the spool and the mirror for a subcommand; an exit code or 0. */
+static int
+open_both(const struct conf *cf, struct spool *sp, git_repository **repo)
+{
+	if (spool_open(sp, cf->spool_dir, true) < 0)
+		return EX_CANTCREAT;
+	if (repo_open(repo, cf->repo_path, cf->trust_owner) < 0)
+		return EX_NOINPUT;
+	return 0;
+}
+
+/* pushbuild enqueue: queue each rev through the hook's code path. */
+static int
+cmd_enqueue(const struct conf *cf, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "ref", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct enqueue eq = { 0 };
+	struct spool sp = { 0 };
+	git_repository *repo = NULL;
+	const char *ref = NULL;
+	char *refname = NULL, hex[GIT_OID_HEXSZ + 1];
+	git_oid oid;
+	int c, i, ret;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'f')
+			eq.force = true;
+		else if (c == 'r')
+			ref = optarg;
+		else
+			return usage(), EX_USAGE;
+	}
+	if (optind == argc)
+		return usage(), EX_USAGE;
+
+	ret = open_both(cf, &sp, &repo);
+	eq.spool = &sp;
+	eq.repo = repo;
+	eq.source = JOB_SOURCE_MANUAL;
+	eq.out = stdout;
+	for (i = optind; ret == 0 && i < argc; i++) {
+		if (repo_resolve(&oid, &refname, repo, argv[i]) < 0) {
+			ret = EX_DATAERR;
+			break;
+		}
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		if (ref == NULL)
+			ref = refname != NULL ? refname : "";
+		if (enqueue_update(&eq, NULL, hex, ref) < 0)
+			ret = EX_CANTCREAT;
+		if (ref == refname)
+			ref = NULL;
+		free(refname);
+		refname = NULL;
+	}
+	git_repository_free(repo);
+	spool_close(&sp);
+	return ret;
+}
+
+/* The revision built when none is given: the first plain refs pattern. */
+static const char *
+default_rev(const struct conf *cf)
+{
+	if (cf->refs.n > 0 && strpbrk(cf->refs.v[0], "*?[") == NULL)
+		return cf->refs.v[0];
+	log_error("no revision given, and [repository] refs names no single "
+	    "ref to default to");
+	return NULL;
+}
+
+/*
+ * pushbuild build: the same build as a job, in the foreground with output
+ * streamed, outside the queue (but under the builder lock).
+ */
+static int
+cmd_build(const struct conf *cf, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "base", no_argument, NULL, 'b' },
+		{ "ocr", no_argument, NULL, 'o' },
+		{ "image", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct build_request req = { 0 };
+	struct strv images = STRV_INIT;
+	struct spool sp = { 0 };
+	git_repository *repo = NULL;
+	const char *rev;
+	char hex[GIT_OID_HEXSZ + 1], name[JOB_NAME_MAX], *refname = NULL;
+	git_oid oid;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'a')
+			strv_clear(&images);
+		else if (c == 'b' || c == 'o')
+			strv_push(&images, c == 'b' ? "base" : "ocr");
+		else if (c == 'i')
+			strv_push(&images, optarg);
+		else
+			return usage(), strv_clear(&images), EX_USAGE;
+	}
+	if (argc - optind > 1)
+		return usage(), strv_clear(&images), EX_USAGE;
+	rev = optind < argc ? argv[optind] : default_rev(cf);
+	if (rev == NULL)
+		return strv_clear(&images), EX_USAGE;
+	if (guard_check(cf) < 0)
+		return strv_clear(&images), EXIT_GUARD;
+
+	ret = open_both(cf, &sp, &repo);
+	if (ret == 0 && spool_lock(&sp) != 0) {
+		log_error("another builder is running; try again when it is "
+		    "done");
+		ret = EX_TEMPFAIL;
+	}
+	if (ret == 0 && repo_resolve(&oid, &refname, repo, rev) < 0)
+		ret = EX_DATAERR;
+	if (ret == 0) {
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		snprintf(name, sizeof(name), "build.%ld", (long)getpid());
+		req.commit = hex;
+		req.name = name;
+		req.images = &images;
+		req.restart = true;
+		req.log_fd = -1;
+		req.echo = true;
+		switch (build_commit(cf, repo, &req)) {
+		case BUILD_OK:
+			break;
+		case BUILD_TRANSIENT:
+			ret = EX_TEMPFAIL;
+			break;
+		case BUILD_PERMANENT:
+			ret = EX_DATAERR;
+			break;
+		}
+	}
+	free(refname);
+	strv_clear(&images);
+	git_repository_free(repo);
+	spool_close(&sp);
+	return ret;
+}
+
+/* Print one job of the status listing. */
+static void
+status_job(const struct job *job)
+{
+	char ref[256], when[21], err[256];
+
+	log_escape(ref, sizeof(ref), *job->ref != '\0' ? job->ref : "-");
+	printf("  %s  %.12s  %s", job->name, job->commit, ref);
+	switch (job->result) {
+	case JOB_RESULT_NONE:
+		if (job->started != 0)
+			printf("  started %s",
+			    format_utc(when, job->started));
+		else
+			printf("  queued %s (%s)",
+			    format_utc(when, job->enqueued),
+			    job_source_name(job->source));
+		break;
+	case JOB_RESULT_FAILED:
+		printf("  attempt %u, next try %s", job->attempts,
+		    format_utc(when, job->next_try));
+		break;
+	case JOB_RESULT_SUPERSEDED:
+		printf("  superseded by %s", job->superseded_by);
+		break;
+	default:
+		printf("  %s %s (%lld s)", job_result_name(job->result),
+		    format_utc(when, job->finished),
+		    (long long)(job->finished - job->started));
+		break;
+	}
+	if (job->error != NULL && job->result != JOB_RESULT_BUILT)
+		printf("\n    error: %s", log_escape(err, sizeof(err),
+		    job->error));
+	putchar('\n');
+}
+
+/* Print the jobs of folder d (the last `last` of them when nonzero). */
+static int
+status_dir(struct spool *sp, enum spool_dir d, const char *title,
+    size_t last)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char err[256];
+	size_t i;
+
+	if (spool_list(sp, d, &names) < 0)
+		return -1;
+	printf("%s: %zu\n", title, names.n);
+	i = last != 0 && names.n > last ? names.n - last : 0;
+	for (; i < names.n; i++) {
+		job_init(&job);
+		if (spool_read(sp, d, names.v[i], &job, err, sizeof(err)) == 0)
+			status_job(&job);
+		else
+			printf("  %s  unreadable: %s\n", names.v[i], err);
+		job_release(&job);
+	}
+	strv_clear(&names);
+	return 0;
+}
+
+/* pushbuild status: the queue at a glance. */
+static int
+cmd_status(const struct conf *cf, int argc, char **argv)
+{
+	struct spool sp = { 0 };
+	int ret = 0;
+
+	if (argc > 1)
+		return usage(), EX_USAGE;
+	if (spool_open(&sp, cf->spool_dir, false) < 0)
+		return EX_NOINPUT;
+	if (status_dir(&sp, SPOOL_NEW, "pending", 0) < 0 ||
+	    status_dir(&sp, SPOOL_ACTIVE, "active", 0) < 0 ||
+	    status_dir(&sp, SPOOL_FAILED, "failed", 0) < 0 ||
+	    status_dir(&sp, SPOOL_DONE, "done (last 10)", 10) < 0)
+		ret = EX_IOERR;
+	spool_close(&sp);
+	return ret;
+}
+
+/* pushbuild log: copy a job's build log to stdout. */
+static int
+cmd_log(const struct conf *cf, int argc, char **argv)
+{
+	struct spool sp = { 0 };
+	char *text = NULL;
+	size_t len;
+	int fd = -1, ret = 0;
+
+	if (argc != 2)
+		return usage(), EX_USAGE;
+	if (strchr(argv[1], '/') != NULL || argv[1][0] == '.') {
+		log_error("read log '%s': not a job name", argv[1]);
+		return EX_USAGE;
+	}
+	if (spool_open(&sp, cf->spool_dir, false) < 0)
+		return EX_NOINPUT;
+	fd = openat(sp.dirs[SPOOL_LOG], argv[1],
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || read_all(fd, SIZE_MAX / 2, &text, &len) < 0) {
+		log_errno("read log '%s'", argv[1]);
+		ret = EX_NOINPUT;
+	} else if (write_all(STDOUT_FILENO, text, len) < 0) {
+		log_errno("write log");
+		ret = EX_IOERR;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	spool_close(&sp);
+	return ret;
+}
+
+/* The config file: -c, then $PUSHBUILD_CONFIG, then the system file. */
+static const char *
+config_path(const char *opt)
+{
+	const char *env = getenv("PUSHBUILD_CONFIG");
+
+	if (opt != NULL)
+		return opt;
+	if (env != NULL && *env != '\0')
+		return env;
+	return CONF_DEFAULT_PATH;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct conf *, int, char **);
+	} cmds[] = {
+		{ "enqueue", cmd_enqueue },
+		{ "build", cmd_build },
+		{ "status", cmd_status },
+		{ "log", cmd_log },
+	};
+	struct conf cf;
+	const char *conffile = NULL;
+	int c, ret = -1;
+	size_t i;
+	bool use_syslog = false;
+
+	while ((c = getopt(argc, argv, "+c:s")) != -1) {
+		if (c == 'c')
+			conffile = optarg;
+		else if (c == 's')
+			use_syslog = true;
+		else
+			return usage(), EX_USAGE;
+	}
+	log_init("pushbuild", use_syslog);
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage(), EX_USAGE;
+	if (conf_load(&cf, config_path(conffile)) < 0)
+		return EX_CONFIG;
+	if (repo_global_init() < 0) {
+		conf_release(&cf);
+		return EX_SOFTWARE;
+	}
+
+	optind = 0;
+	if (strcmp(argv[0], "drain") == 0 && argc == 1)
+		ret = drain_run(&cf);
+	else if (strcmp(argv[0], "retry") == 0 && argc == 1)
+		ret = retry_run(&cf);
+	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			ret = cmds[i].fn(&cf, argc, argv);
+	if (ret < 0) {
+		usage();
+		ret = EX_USAGE;
+	}
+	conf_release(&cf);
+	git_libgit2_shutdown();
+	return ret;
+}

@@ -1,2 +1,457 @@
-/* drain.c - not written yet. */
+/*
+ * drain.c - the builder's loop: guard, lock, recover, then one job at a
+ * time from new/ through active/ to done/ or failed/.
+ *
+ * Invariants: nothing is claimed before the arch guard passed and the
+ * spool lock is held; a job leaves active/ only by spool_store(), so a
+ * crash at any point leaves it in active/ (recovered by the next run) or
+ * already in its final folder.  The spool protocol is in spool.c.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "drain.h"
+#include "log.h"
+#include "repo.h"
+#include "spool.h"
+
+/* Debris in tmp/ older than this is removed by the builder. */
+#define TMP_DEBRIS_AGE 3600
+
+/* What a drain works with, opened once per run. */
+struct drain {
+	const struct conf *cf;
+	struct spool	 spool;
+	git_repository	*repo;
+	unsigned	 failed;	/* jobs that failed in this run */
+};
+
+int
+guard_check(const struct conf *cf)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return log_errno("read host architecture");
+	if (strcmp(u.machine, cf->arch) == 0)
+		return 0;
+	log_error("refusing to build on %s: images must be built on %s",
+	    u.machine, cf->arch);
+	log_warn("built here they would run under emulation on the %s host; "
+	    "every job stays queued", cf->arch);
+	return -1;
+}
+
+unsigned
+drain_backoff(const struct conf *cf, unsigned attempts, unsigned noise)
+{
+	unsigned long long delay = cf->backoff;
+	unsigned i, jitter;
+
+	for (i = 1; i < attempts && delay < cf->backoff_max; i++)
+		delay *= 2;
+	if (delay > cf->backoff_max)
+		delay = cf->backoff_max;
+
+	/* Up to a tenth either way, so that failed jobs spread out. */
+	jitter = (unsigned)(delay / 10);
+	if (jitter > 0)
+		delay = delay - jitter + noise % (2 * jitter + 1);
+	return (unsigned)delay;
+}
+
+/* Record the end of job: built, or failed with the reason in log_last(). */
+static int
+drain_finish(struct drain *d, struct job *job, enum build_status st)
+{
+	const struct conf *cf = d->cf;
+	char when[21];
+
+	job->finished = time(NULL);
+	if (st == BUILD_OK) {
+		job->result = JOB_RESULT_BUILT;
+		job_set_error(job, NULL);
+		log_info("job %s: built %.12s %s", job->name, job->commit,
+		    job->ref);
+		return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_DONE);
+	}
+
+	d->failed++;
+	job_set_error(job, log_last());
+	if (st == BUILD_PERMANENT || job->attempts >= cf->max_attempts) {
+		job->result = JOB_RESULT_DEAD;
+		job->next_try = 0;
+		log_info("job %s: dead after %u attempt(s): %s", job->name,
+		    job->attempts, job->error);
+	} else {
+		job->result = JOB_RESULT_FAILED;
+		job->next_try = job->finished +
+		    drain_backoff(cf, job->attempts, (unsigned)random());
+		log_info("job %s: failed (attempt %u of %u), next try %s",
+		    job->name, job->attempts, cf->max_attempts,
+		    format_utc(when, job->next_try));
+	}
+	return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_FAILED);
+}
+
+/* Build the claimed job active/name. */
+static int
+drain_build(struct drain *d, const char *name)
+{
+	struct build_request req = { 0 };
+	struct job job;
+	char err[256];
+	enum build_status st;
+	int logfd = -1, ret = -1, r;
+
+	job_init(&job);
+	r = spool_read(&d->spool, SPOOL_ACTIVE, name, &job, err, sizeof(err));
+	if (r != 0) {
+		if (r > 0)
+			log_error("job '%s' is corrupt: %s", name, err);
+		ret = r > 0 ? spool_reject(&d->spool, SPOOL_ACTIVE, name,
+		    err) : -1;
+		goto out;
+	}
+	logfd = spool_log_open(&d->spool, name);
+	if (logfd < 0)
+		goto out;
+
+	job.attempts++;
+	job.started = time(NULL);
+	log_info("job %s: building %.12s %s (attempt %u)", name, job.commit,
+	    job.ref, job.attempts);
+	log_clear();
+	req.commit = job.commit;
+	req.name = job.name;
+	req.restart = !job.no_restart;
+	req.log_fd = logfd;
+	st = build_commit(d->cf, d->repo, &req);
+	ret = drain_finish(d, &job, st);
+out:
+	if (logfd >= 0 && close(logfd) < 0)
+		ret = log_errno("close log of job '%s'", name);
+	job_release(&job);
+	return ret;
+}
+
+/* True when a job newer than names->v[i] in the list names the same ref. */
+static bool
+drain_is_superseded(struct drain *d, const struct strv *names, size_t i,
+    struct job *job, char *newer, size_t size)
+{
+	struct job other;
+	char err[256];
+	size_t j;
+	bool found = false;
+
+	if (*job->ref == '\0')
+		return false;
+	for (j = names->n; j-- > i + 1 && !found; ) {
+		job_init(&other);
+		if (spool_read(&d->spool, SPOOL_NEW, names->v[j], &other, err,
+		    sizeof(err)) == 0 && strcmp(other.ref, job->ref) == 0) {
+			snprintf(newer, size, "%s", other.name);
+			found = true;
+		}
+		job_release(&other);
+	}
+	return found;
+}
+
+/*
+ * Take the next pending job: a job that a newer pending job of the same ref
+ * replaces goes to done/ as superseded; a corrupt one is moved aside.
+ * Returns 1 with the name of the claimed job (now in active/) in name, 0
+ * when new/ is empty, -1 on error.
+ */
+static int
+drain_claim(struct drain *d, char *name, size_t size)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char err[256], newer[JOB_NAME_MAX];
+	size_t i;
+	int ret = -1, r;
+
+	job_init(&job);
+	if (spool_list(&d->spool, SPOOL_NEW, &names) < 0)
+		return -1;
+	for (i = 0; i < names.n; i++) {
+		job_release(&job);
+		r = spool_read(&d->spool, SPOOL_NEW, names.v[i], &job, err,
+		    sizeof(err));
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			log_error("job '%s' is corrupt: %s", names.v[i], err);
+			if (spool_reject(&d->spool, SPOOL_NEW, names.v[i],
+			    err) < 0)
+				goto out;
+			continue;
+		}
+		if (drain_is_superseded(d, &names, i, &job, newer,
+		    sizeof(newer))) {
+			job.result = JOB_RESULT_SUPERSEDED;
+			job.superseded_by = xstrdup(newer);
+			job.finished = time(NULL);
+			log_info("job %s: superseded by %s", job.name, newer);
+			if (spool_store(&d->spool, &job, SPOOL_NEW,
+			    SPOOL_DONE) < 0)
+				goto out;
+			job_release(&job);
+			continue;
+		}
+		job_release(&job);
+		if (spool_move(&d->spool, SPOOL_NEW, names.v[i],
+		    SPOOL_ACTIVE) < 0)
+			goto out;
+		snprintf(name, size, "%s", names.v[i]);
+		ret = 1;
+		goto out;
+	}
+	ret = 0;
+out:
+	job_release(&job);
+	strv_clear(&names);
+	return ret;
+}
+
+/*
+ * Put back what a dead builder left in active/: a job already stored in
+ * done/ or failed/ had finished (only the unlink was lost); any other goes
+ * back to new/ with its interrupted attempt counted, or dies when that was
+ * its last.
+ */
+static int
+drain_recover(struct drain *d)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	struct stat st;
+	char err[256];
+	size_t i;
+	int ret = -1, r;
+
+	job_init(&job);
+	if (spool_list(&d->spool, SPOOL_ACTIVE, &names) < 0)
+		return -1;
+	for (i = 0; i < names.n; i++) {
+		const char *name = names.v[i];
+
+		job_release(&job);
+		if (fstatat(d->spool.dirs[SPOOL_DONE], name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 ||
+		    fstatat(d->spool.dirs[SPOOL_FAILED], name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			if (unlinkat(d->spool.dirs[SPOOL_ACTIVE], name, 0) < 0)
+				goto out_errno;
+			continue;
+		}
+		r = spool_read(&d->spool, SPOOL_ACTIVE, name, &job, err,
+		    sizeof(err));
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			log_error("job '%s' is corrupt: %s", name, err);
+			if (spool_reject(&d->spool, SPOOL_ACTIVE, name, err) < 0)
+				goto out;
+			continue;
+		}
+		job.attempts++;
+		log_info("job %s: recovered from an interrupted build "
+		    "(attempt %u)", name, job.attempts);
+		if (job.attempts >= d->cf->max_attempts) {
+			log_clear();
+			log_error("interrupted %u time(s)", job.attempts);
+			if (drain_finish(d, &job, BUILD_TRANSIENT) < 0)
+				goto out;
+			continue;
+		}
+		job.result = JOB_RESULT_NONE;
+		if (spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_NEW) < 0)
+			goto out;
+	}
+	ret = 0;
+	goto out;
+out_errno:
+	log_errno("remove finished job 'active/%s'", names.v[i]);
+out:
+	job_release(&job);
+	strv_clear(&names);
+	return ret;
+}
+
+/* Remove files in tmp/ left by writers that died more than an hour ago. */
+static int
+drain_sweep_tmp(struct drain *d)
+{
+	struct strv names = STRV_INIT;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t i;
+	int fd = d->spool.dirs[SPOOL_TMP], ret = 0;
+
+	if (spool_list(&d->spool, SPOOL_TMP, &names) < 0)
+		return -1;
+	for (i = 0; i < names.n; i++) {
+		if (fstatat(fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now - st.st_mtime < TMP_DEBRIS_AGE)
+			continue;
+		if (unlinkat(fd, names.v[i], 0) < 0 && errno != ENOENT)
+			ret = log_errno("remove debris 'tmp/%s'", names.v[i]);
+	}
+	strv_clear(&names);
+	return ret;
+}
+
+/*
+ * Open the spool and take the builder lock.  Returns 0 when held, 1 when
+ * another builder has it (said on a terminal only), or an exit code > 1.
+ */
+static int
+drain_open(struct drain *d, const struct conf *cf)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cf = cf;
+	if (spool_open(&d->spool, cf->spool_dir, true) < 0)
+		return EX_CANTCREAT;
+	r = spool_lock(&d->spool);
+	if (r < 0)
+		return EX_CANTCREAT;
+	if (r > 0) {
+		if (isatty(STDERR_FILENO))
+			log_warn("another builder is running; leaving the "
+			    "queue to it");
+		return 1;
+	}
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	return 0;
+}
+
+/* Close what drain_open() and drain_jobs() opened. */
+static void
+drain_close(struct drain *d)
+{
+	if (d->repo != NULL)
+		git_repository_free(d->repo);
+	d->repo = NULL;
+	spool_close(&d->spool);
+}
+
+/* With the lock held: recover, sweep, then build until new/ is empty. */
+static int
+drain_jobs(struct drain *d)
+{
+	char name[JOB_NAME_MAX];
+	int r;
+
+	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
+		return EX_CANTCREAT;
+	while ((r = drain_claim(d, name, sizeof(name))) > 0) {
+		if (d->repo == NULL &&
+		    repo_open(&d->repo, d->cf->repo_path,
+		    d->cf->trust_owner) < 0) {
+			/* The job goes back untouched: the mirror is down. */
+			if (spool_move(&d->spool, SPOOL_ACTIVE, name,
+			    SPOOL_NEW) < 0)
+				return EX_CANTCREAT;
+			return EX_TEMPFAIL;
+		}
+		if (drain_build(d, name) < 0)
+			return EX_CANTCREAT;
+	}
+	if (r < 0)
+		return EX_CANTCREAT;
+	return d->failed > 0 ? EX_TEMPFAIL : 0;
+}
+
+int
+drain_run(const struct conf *cf)
+{
+	struct drain d;
+	int ret;
+
+	if (guard_check(cf) < 0)
+		return EXIT_GUARD;
+	ret = drain_open(&d, cf);
+	if (ret == 0)
+		ret = drain_jobs(&d);
+	else if (ret == 1)
+		ret = 0;
+	drain_close(&d);
+	return ret;
+}
+
+/* Move each failed job whose next try is due back to new/. */
+static int
+drain_requeue_due(struct drain *d)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char err[256];
+	time_t now = time(NULL);
+	size_t i;
+	int ret = -1, r;
+
+	job_init(&job);
+	if (spool_list(&d->spool, SPOOL_FAILED, &names) < 0)
+		return -1;
+	for (i = 0; i < names.n; i++) {
+		job_release(&job);
+		r = spool_read(&d->spool, SPOOL_FAILED, names.v[i], &job, err,
+		    sizeof(err));
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			log_error("job '%s' is corrupt: %s", names.v[i], err);
+			if (spool_reject(&d->spool, SPOOL_FAILED, names.v[i],
+			    err) < 0)
+				goto out;
+			continue;
+		}
+		if (job.result != JOB_RESULT_FAILED || job.next_try > now)
+			continue;
+		job.result = JOB_RESULT_NONE;
+		job.source = JOB_SOURCE_RETRY;
+		log_info("job %s: requeued for attempt %u", job.name,
+		    job.attempts + 1);
+		if (spool_store(&d->spool, &job, SPOOL_FAILED, SPOOL_NEW) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	job_release(&job);
+	strv_clear(&names);
+	return ret;
+}
+
+int
+retry_run(const struct conf *cf)
+{
+	struct drain d;
+	int ret;
+
+	if (guard_check(cf) < 0)
+		return EXIT_GUARD;
+	ret = drain_open(&d, cf);
+	if (ret == 0)
+		ret = drain_requeue_due(&d) < 0 ? EX_CANTCREAT : drain_jobs(&d);
+	else if (ret == 1)
+		ret = 0;
+	drain_close(&d);
+	return ret;
+}

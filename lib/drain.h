@@ -22,6 +22,14 @@ int guard_check(const struct conf *cf);
 int drain_run(const struct conf *cf);
 
 /*
+ * Seconds to wait before the next try of a job that failed its attempts-th
+ * try: cf->backoff doubled per attempt, at most cf->backoff_max, then moved
+ * by up to a tenth either way by noise (any random number).
+ */
+unsigned drain_backoff(const struct conf *cf, unsigned attempts,
+    unsigned noise);
+
+/*
  * pushbuild retry: move each failed job whose next try is due back to
  * new/, then drain.  Returns an exit code.
  */

@@ -73,47 +73,10 @@ bail() {
 	exit 1
 }
 
-# make_app DIR: a work repository shaped like the real application: a
-# Dockerfile.worker with ARG WITH_OCR that needs no registry (FROM scratch
-# plus a static busybox), a compose file, a few hundred files in nested
-# folders, an executable script and a symlink.  One commit on main.
+# make_app DIR: a work repository shaped like the real application (see
+# demo/make-app), one commit on main.
 make_app() {
-	d=$1
-	git init -q "$d"
-	mkdir -p "$d/bin" "$d/scripts"
-	cp "$BUSYBOX" "$d/bin/busybox"
-	cat >"$d/Dockerfile.worker" <<'DOCKERFILE'
-FROM scratch
-ARG WITH_OCR=false
-ARG GIT_SHA=unknown
-COPY bin/busybox /bin/busybox
-COPY src /app/src
-RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p /etc && echo \"ocr=$WITH_OCR sha=$GIT_SHA\" > /etc/worker-flavor"]
-CMD ["/bin/busybox", "sleep", "3600"]
-DOCKERFILE
-	cat >"$d/docker-compose.workers.yml" <<'COMPOSE'
-services:
-  orchestrator:
-    image: fiskai-worker-orchestrator:${IMAGE_TAG:-latest}
-  ocr:
-    image: fiskai-worker-ocr:${IMAGE_TAG:-latest}
-COMPOSE
-	i=0
-	while [ $i -lt 20 ]; do
-		j=0
-		mkdir -p "$d/src/mod$i/sub"
-		while [ $j -lt 10 ]; do
-			echo "module $i file $j" >"$d/src/mod$i/f$j.txt"
-			echo "nested $i $j" >"$d/src/mod$i/sub/n$j.txt"
-			j=$((j + 1))
-		done
-		i=$((i + 1))
-	done
-	printf '#!/bin/sh\necho run\n' >"$d/scripts/run.sh"
-	chmod 755 "$d/scripts/run.sh"
-	ln -s scripts/run.sh "$d/run-link"
-	git -C "$d" add -A
-	git -C "$d" commit -q -m "initial application"
+	BUSYBOX=$BUSYBOX "$top_srcdir/demo/make-app" "$1"
 }
 
 # make_mirror DIR CONFIG: a bare mirror with the built hook installed as
@@ -176,4 +139,78 @@ jobs_in() {
 # job_field DIR KEY: the value of KEY in the only job file of DIR.
 job_field() {
 	sed -n "s/^$2=//p" "$T"/spool/"$1"/[0-9]*
+}
+
+# make_standin_engine PATH: a recording stand-in for docker, for argument
+# checks and failure injection beside the real engine.  Each call appends
+# one line "ARGS..." (arguments joined by '|') to $T/engine.calls.  A
+# build exits with the status in $T/engine.fail when that file exists
+# (removed after MAX uses when $T/engine.fail.count holds MAX), sleeps
+# $T/engine.sleep seconds when that file exists; "image inspect" prints
+# $T/engine.arch (default amd64).
+make_standin_engine() {
+	cat >"$1" <<EOS
+#!/bin/sh
+T='$T'
+EOS
+	cat >>"$1" <<'EOS'
+line=
+for a in "$@"; do line="$line|$a"; done
+echo "${line#|}" >>"$T/engine.calls"
+case " $* " in
+*" build "*)
+	echo "STEP 1/1: FROM scratch"
+	if [ -f "$T/engine.sleep" ]; then
+		echo $$ >"$T/engine.pid"
+		sleep "$(cat "$T/engine.sleep")"
+	fi
+	if [ -f "$T/engine.fail" ]; then
+		code=$(cat "$T/engine.fail")
+		if [ -f "$T/engine.fail.count" ]; then
+			n=$(($(cat "$T/engine.fail.count") - 1))
+			echo $n >"$T/engine.fail.count"
+			[ $n -gt 0 ] || rm -f "$T/engine.fail" "$T/engine.fail.count"
+		fi
+		[ -f "$T/engine.message" ] && cat "$T/engine.message" >&2
+		exit "$code"
+	fi
+	;;
+*" inspect "*)
+	if [ -f "$T/engine.arch" ]; then cat "$T/engine.arch"; else echo amd64; fi
+	;;
+esac
+exit 0
+EOS
+	chmod 755 "$1"
+}
+
+# make_standin_compose PATH: a recording stand-in for "docker compose".
+# Each call appends "cwd=DIR IMAGE_TAG=... EXPECTED_GIT_SHA=... ARGS" to
+# $T/compose.calls.
+make_standin_compose() {
+	cat >"$1" <<EOS
+#!/bin/sh
+T='$T'
+EOS
+	cat >>"$1" <<'EOS'
+line=
+for a in "$@"; do line="$line|$a"; done
+echo "cwd=$(pwd) IMAGE_TAG=${IMAGE_TAG-unset} EXPECTED_GIT_SHA=${EXPECTED_GIT_SHA-unset} ${line#|}" >>"$T/compose.calls"
+exit 0
+EOS
+	chmod 755 "$1"
+}
+
+# setup_pushed_app: app clone in $T/app, mirror in $T/mirror.git, config
+# $T/pushbuild.ini (engine ${ENGINE:-podman}), main pushed once.  Sets
+# SHA to the pushed commit and SHORT to its first 7 digits.
+setup_pushed_app() {
+	make_app "$T/app"
+	write_config "$T/pushbuild.ini" "$T/mirror.git" "${ENGINE:-podman}"
+	make_mirror "$T/mirror.git" "$T/pushbuild.ini"
+	git -C "$T/app" remote add vps "$T/mirror.git"
+	git -C "$T/app" push -q vps main 2>"$T/push.out"
+	SHA=$(git -C "$T/app" rev-parse HEAD)
+	SHORT=$(echo "$SHA" | cut -c1-7)
+	export PUSHBUILD_CONFIG="$T/pushbuild.ini"
 }

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Failures: a transient one waits in failed/ and pushbuild retry builds it
+# when due; a permanent one is dead at once; attempts are bounded.
+. "$(dirname "$0")/lib.sh"
+
+ENGINE=$T/docker
+make_standin_engine "$ENGINE"
+setup_pushed_app
+sed -i 's/^max_attempts = 3/max_attempts = 3\nbackoff = 2\nbackoff_max = 2/' \
+    "$T/pushbuild.ini"
+
+echo 1 >"$T/engine.fail"
+echo 1 >"$T/engine.fail.count"
+rc=0
+"$PB" drain >"$T/out" 2>&1 || rc=$?
+is "a failed build makes drain exit 75" "$rc" 75
+is "the job waits in failed/" "$(jobs_in failed)" 1
+is "as failed" "$(job_field failed result)" failed
+is "after one attempt" "$(job_field failed attempts)" 1
+ok "with the reason" grep -q '^error=.*exit status 1' "$T"/spool/failed/[0-9]*
+next=$(job_field failed next_try)
+ok "its next try is in the future" test "$next" -gt "$(date +%s)"
+ok "and no tag moved" sh -c "! grep -q '|tag|' '$T/engine.calls'"
+
+rc=0
+"$PB" retry >"$T/out" 2>&1 || rc=$?
+is "retry before the job is due exits 0" "$rc" 0
+is "and prints nothing" "$(cat "$T/out")" ""
+is "the job still waits" "$(jobs_in failed)" 1
+
+sleep 3
+rc=0
+"$PB" retry >"$T/out" 2>&1 || rc=$?
+is "retry when due exits 0" "$rc" 0
+is "the job is done" "$(jobs_in done)" 1
+is "built" "$(job_field done result)" built
+is "on its second attempt" "$(job_field done attempts)" 2
+is "failed/ is empty" "$(jobs_in failed)" 0
+
+# Permanent: no Dockerfile.worker at the commit.
+rm -f "$T"/spool/done/*
+git -C "$T/app" rm -q Dockerfile.worker
+git -C "$T/app" commit -q -m "drop the dockerfile"
+git -C "$T/app" push -q vps main 2>/dev/null
+"$PB" drain >"$T/out" 2>&1 || true
+is "no Dockerfile.worker is dead at once" "$(job_field failed result)" dead
+ok "with the reason" grep -q '^error=.*Dockerfile.worker' "$T"/spool/failed/[0-9]*
+sleep 3
+"$PB" retry >"$T/out" 2>&1 || true
+is "retry leaves a dead job alone" "$(jobs_in failed)" 1
+rm -f "$T"/spool/failed/*
+
+# Out of attempts: dead after max_attempts.
+git -C "$T/app" revert -q --no-edit HEAD
+git -C "$T/app" push -q vps main 2>/dev/null
+echo 1 >"$T/engine.fail"
+"$PB" drain >/dev/null 2>&1 || true
+sleep 3
+"$PB" retry >/dev/null 2>&1 || true
+sleep 3
+"$PB" retry >/dev/null 2>&1 || true
+is "after three failed attempts the job is dead" \
+    "$(job_field failed result)" dead
+is "with three attempts" "$(job_field failed attempts)" 3
+done_testing
