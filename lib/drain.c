@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,14 @@
 #include "drain.h"
 #include "log.h"
 #include "repo.h"
+#include "run.h"
 #include "spool.h"
 
 /* Debris in tmp/ older than this is removed by the builder. */
 #define TMP_DEBRIS_AGE 3600
+
+/* The signal that asked this builder to stop, or 0. */
+static volatile sig_atomic_t drain_stop;
 
 /* What a drain works with, opened once per run. */
 struct drain {
@@ -138,7 +143,16 @@ drain_build(struct drain *d, const char *name)
 	req.restart = !job.no_restart;
 	req.log_fd = logfd;
 	st = build_commit(d->cf, d->repo, &req);
-	ret = drain_finish(d, &job, st);
+	if (drain_stop != 0) {
+		/* Stopped by the operator: not the job's fault. */
+		job.attempts--;
+		job.started = 0;
+		log_info("job %s: requeued, the builder was stopped by signal "
+		    "%d", name, (int)drain_stop);
+		ret = spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_NEW);
+	} else {
+		ret = drain_finish(d, &job, st);
+	}
 out:
 	if (logfd >= 0 && close(logfd) < 0)
 		ret = log_errno("close log of job '%s'", name);
@@ -316,6 +330,29 @@ drain_sweep_tmp(struct drain *d)
 	return ret;
 }
 
+/* Note a stop request; run_command() ends the engine's process group. */
+static void
+drain_on_signal(int sig)
+{
+	drain_stop = sig;
+}
+
+/* Catch SIGTERM and SIGINT (no SA_RESTART, so waits see EINTR). */
+static int
+drain_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = drain_on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0)
+		return log_errno("catch SIGTERM and SIGINT");
+	run_stop_flag = &drain_stop;
+	return 0;
+}
+
 /*
  * Open the spool and take the builder lock.  Returns 0 when held, 1 when
  * another builder has it (said on a terminal only), or an exit code > 1.
@@ -339,7 +376,7 @@ drain_open(struct drain *d, const struct conf *cf)
 		return 1;
 	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-	return 0;
+	return drain_catch_signals() < 0 ? EX_OSERR : 0;
 }
 
 /* Close what drain_open() and drain_jobs() opened. */
@@ -357,11 +394,12 @@ static int
 drain_jobs(struct drain *d)
 {
 	char name[JOB_NAME_MAX];
-	int r;
+	int r = 0;
 
 	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
 		return EX_CANTCREAT;
-	while ((r = drain_claim(d, name, sizeof(name))) > 0) {
+	while (drain_stop == 0 &&
+	    (r = drain_claim(d, name, sizeof(name))) > 0) {
 		if (d->repo == NULL &&
 		    repo_open(&d->repo, d->cf->repo_path,
 		    d->cf->trust_owner) < 0) {
@@ -374,6 +412,8 @@ drain_jobs(struct drain *d)
 		if (drain_build(d, name) < 0)
 			return EX_CANTCREAT;
 	}
+	if (drain_stop != 0)
+		return 128 + drain_stop;
 	if (r < 0)
 		return EX_CANTCREAT;
 	return d->failed > 0 ? EX_TEMPFAIL : 0;
