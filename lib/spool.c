@@ -155,17 +155,24 @@ static int
 spool_open_dir(struct spool *sp, enum spool_dir d, bool create)
 {
 	const char *name = spool_dirs[d];
+	struct stat st;
+	int saved;
 
 	if (create && mkdirat(sp->fd, name, SPOOL_DIR_MODE) < 0 &&
 	    errno != EEXIST)
 		return log_errno("create directory '%s/%s'", sp->path, name);
 	sp->dirs[d] = openat(sp->fd, name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sp->dirs[d] < 0 && errno == ELOOP)
-		return log_error("open directory '%s/%s': is a symlink",
-		    sp->path, name);
-	if (sp->dirs[d] < 0)
+	if (sp->dirs[d] < 0) {
+		/* Linux says ENOTDIR or ELOOP for a symlink: tell it apart. */
+		saved = errno;
+		if (fstatat(sp->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			return log_error("open directory '%s/%s': is a symlink",
+			    sp->path, name);
+		errno = saved;
 		return log_errno("open directory '%s/%s'", sp->path, name);
+	}
 	if (create)
 		return spool_fix_mode(sp, sp->dirs[d], SPOOL_DIR_MODE, name);
 	return 0;

@@ -364,7 +364,8 @@ test_job_parse_survives_every_byte_value(void **state)
 
 		for (c = 0; c < 256; c++) {
 			text[i] = (char)c;
-			if (parse_exact(&out, text, len, err, sizeof(err)) == 0) {
+			if (parse_exact(&out, text, len, err,
+			    sizeof(err)) == 0) {
 				ok++;
 				job_release(&out);
 			}
