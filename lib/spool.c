@@ -197,6 +197,12 @@ spool_open(struct spool *sp, const char *path, bool create)
 	for (d = 0; d < SPOOL_NDIRS; d++)
 		if (spool_open_dir(sp, d, create) < 0)
 			goto fail;
+
+	/* Sub-directories just made must survive a crash with their jobs. */
+	if (create && fsync_fd(sp->fd) < 0) {
+		log_errno("sync directory '%s'", path);
+		goto fail;
+	}
 	return 0;
 fail:
 	spool_close(sp);
