@@ -14,6 +14,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -858,25 +859,56 @@ test_conf_load_fifo_does_not_block(void **state)
 	assert_string_equal(f->err, want);
 }
 
+/*
+ * In a child that is not root (root reads a mode 000 file all the same),
+ * load path with stderr on fd errfd; exits 0 when the load failed and
+ * left *cf empty.
+ */
+static void
+load_as_nobody(const char *path, int errfd)
+{
+	static const struct conf zero;
+	struct conf cf;
+
+	if (geteuid() == 0 && (setgid(65534) == -1 || setuid(65534) == -1))
+		_exit(2);
+	if (dup2(errfd, 2) != 2)
+		_exit(2);
+	if (conf_load(&cf, path) != -1 || memcmp(&cf, &zero, sizeof(cf)) != 0)
+		_exit(1);
+	_exit(0);
+}
+
 static void
 test_conf_load_unreadable(void **state)
 {
 	struct fixture *f = *state;
-	struct conf cf;
-	char want[256];
-	int r;
+	char errpath[128], want[256];
+	int errfd, status;
+	ssize_t n;
+	pid_t pid;
 
-	if (geteuid() == 0)
-		skip();	/* root reads a mode 000 file all the same */
 	write_text(f->path, "");
 	assert_int_equal(chmod(f->path, 0), 0);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", f->dir);
+	errfd = open(errpath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(errfd >= 0);
 	snprintf(want, sizeof(want), "pushbuild: read config '%s': "
 	    "Permission denied\n", f->path);
 
-	r = load_capture(f, &cf, f->path);
+	fflush(stderr);
+	if ((pid = fork()) == 0)
+		load_as_nobody(f->path, errfd);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 
-	assert_int_equal(r, -1);
-	assert_conf_empty(&cf);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	n = pread(errfd, f->err, sizeof(f->err) - 1, 0);
+	assert_true(n >= 0);
+	f->err[n] = '\0';
+	close(errfd);
 	assert_string_equal(f->err, want);
 }
 
