@@ -61,7 +61,7 @@ static int
 repo_report_owner(const char *path)
 {
 	struct stat st;
-	char *dotgit;
+	char *dotgit, *owner;
 	uid_t me = geteuid();
 	int r;
 
@@ -75,10 +75,34 @@ repo_report_owner(const char *path)
 		return log_error("open mirror '%s': not owned by the current "
 		    "user; set trust_owner = yes in [repository] if that is "
 		    "intended", path);
-	return log_error("open mirror '%s': owned by user '%s' (uid %lu), not "
-	    "by '%s'; set trust_owner = yes in [repository] if that is "
-	    "intended", path, repo_user_name(st.st_uid),
-	    (unsigned long)st.st_uid, repo_user_name(me));
+	/* getpwuid() reuses its buffer: keep the owner's name apart. */
+	owner = xstrdup(repo_user_name(st.st_uid));
+	log_error("open mirror '%s': owned by user '%s' (uid %lu), not by "
+	    "'%s'; set trust_owner = yes in [repository] if that is intended",
+	    path, owner, (unsigned long)st.st_uid, repo_user_name(me));
+	free(owner);
+	return -1;
+}
+
+/*
+ * True when the repository at path opens once the owner check is off:
+ * then the check is why it failed.  libgit2 1.5.1 does not always say
+ * GIT_EOWNER: without any safe.directory key it returns the GIT_ENOTFOUND
+ * of that config lookup ("config value 'safe.directory' was not found").
+ */
+static bool
+repo_owner_refused(const char *path)
+{
+	git_repository *repo = NULL;
+	int err;
+
+	if (git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) < 0)
+		return false;
+	err = git_repository_open_ext(&repo, path,
+	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	git_repository_free(repo);
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	return err == 0;
 }
 
 /* True when the config file at file sets extensions.objectformat sha256. */
@@ -139,7 +163,7 @@ repo_open(git_repository **out, const char *path, bool trust_owner)
 	if (err == 0)
 		return 0;
 	*out = NULL;
-	if (err == GIT_EOWNER)
+	if (err == GIT_EOWNER || (!trust_owner && repo_owner_refused(path)))
 		return repo_report_owner(path);
 	if (repo_is_sha256(path))
 		return log_error("open mirror '%s': SHA-256 repositories are "
