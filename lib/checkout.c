@@ -121,8 +121,8 @@ checkout_write(git_repository *repo, git_tree *tree, const char *dir)
 		goto out;
 	}
 	/* The baseline is empty, so HEAD of the mirror is never asked. */
-	if (git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION) < 0 ||
-	    git_index_new(&empty) < 0) {
+	if (git_checkout_options_init(&opts,
+	    GIT_CHECKOUT_OPTIONS_VERSION) < 0 || git_index_new(&empty) < 0) {
 		log_error("check out into '%s': %s", dir, repo_error());
 		goto out;
 	}
