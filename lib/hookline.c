@@ -71,8 +71,8 @@ hookline_parse(struct hook_update *u, char *line, char *err, size_t errsize)
 	len = strlen(line);
 	if (len > HOOKLINE_MAX) {
 		if (errsize > 0)
-			snprintf(err, errsize,
-			    "malformed line: longer than %d bytes", HOOKLINE_MAX);
+			snprintf(err, errsize, "malformed line: "
+			    "longer than %d bytes", HOOKLINE_MAX);
 		return -1;
 	}
 	if (len > 0 && line[len - 1] == '\n')

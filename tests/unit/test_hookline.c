@@ -140,7 +140,7 @@ test_hookline_parse_no_final_newline(void **state)
 }
 
 static void
-test_hookline_parse_uppercase_stored_lowercase(void **state)
+test_hookline_parse_uppercase_lowered(void **state)
 {
 	struct hook_update u;
 	char buf[256], err[256];
@@ -318,7 +318,7 @@ main(void)
 		cmocka_unit_test(test_hookline_parse_creation_is_not_deletion),
 		cmocka_unit_test(test_hookline_parse_crlf),
 		cmocka_unit_test(test_hookline_parse_no_final_newline),
-		cmocka_unit_test(test_hookline_parse_uppercase_stored_lowercase),
+		cmocka_unit_test(test_hookline_parse_uppercase_lowered),
 		cmocka_unit_test(test_hookline_parse_shell_characters_kept),
 		cmocka_unit_test(test_hookline_parse_short_id),
 		cmocka_unit_test(test_hookline_parse_long_new_id),
