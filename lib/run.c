@@ -139,6 +139,14 @@ run_spawn(struct run *r, struct run_state *st)
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, null = -1;
 	int e = 0;
 
+	/*
+	 * posix_spawn reports a failed exec only where the child shares our
+	 * memory until exec (glibc's clone(CLONE_VFORK)); elsewhere (under
+	 * valgrind, for one) it shows as exit 127.  Ask first, so a missing
+	 * program is ENOENT everywhere; posix_spawn still has the last word.
+	 */
+	if (access(r->argv[0], X_OK) < 0)
+		return -1;
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		e = errno;
