@@ -309,9 +309,12 @@ run_reap(struct run_state *st, int flags)
 
 /* Milliseconds poll() may sleep before the next thing to check. */
 static int
-run_poll_ms(const struct run_state *st, int64_t now, int cap)
+run_poll_ms(const struct run_state *st, int64_t now)
 {
-	int64_t next = 0, ms = cap;
+	int64_t next = 0, ms = RUN_POLL_MS;
+
+	if (st->fd[0] < 0 && st->fd[1] < 0)
+		ms = RUN_REAP_MS;
 
 	if (st->phase == RUN_RUNNING)
 		next = st->deadline;
@@ -370,8 +373,7 @@ run_wait(struct run *r, struct run_state *st)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		n = poll(pfd, 2, run_poll_ms(st, now,
-		    st->fd[0] < 0 && st->fd[1] < 0 ? RUN_REAP_MS : RUN_POLL_MS));
+		n = poll(pfd, 2, run_poll_ms(st, now));
 		if (n < 0 && errno != EINTR) {
 			log_warn("poll output of '%s': %s", r->argv[0],
 			    strerror(errno));

@@ -365,7 +365,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_run_command_echo_to_stdout, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(
-		    test_run_command_working_directory, setup_tmp, teardown_tmp),
+		    test_run_command_working_directory, setup_tmp,
+		    teardown_tmp),
 		cmocka_unit_test(test_run_command_missing_program),
 		cmocka_unit_test_setup_teardown(
 		    test_run_command_timeout_kills_group, setup_tmp,
