@@ -70,8 +70,10 @@ struct conf {
 /*
  * Load the file at path into *cf (which need not be initialised).  On
  * success returns 0 and *cf owns its memory (free with conf_release).  On
- * any error prints one "path:line: problem" line (line 0 for the file as a
- * whole), leaves *cf empty, and returns -1.
+ * any error prints one "path:line: problem" line (the problem on the lowest
+ * line), leaves *cf empty (zeroed), and returns -1.  A file that cannot be
+ * opened or read, or is not a regular file, is reported instead as
+ * "read config 'path': reason".
  */
 int conf_load(struct conf *cf, const char *path);
 
@@ -81,7 +83,10 @@ void conf_release(struct conf *cf);
 /* The [image NAME] section called name, or NULL. */
 const struct conf_image *conf_image(const struct conf *cf, const char *name);
 
-/* True when ref matches one of the [repository] refs patterns. */
+/*
+ * True when ref matches one of the [repository] refs patterns, by
+ * fnmatch(pattern, ref, 0): "*" also matches "/", a leading "." is plain.
+ */
 bool conf_ref_wanted(const struct conf *cf, const char *ref);
 
 #endif
