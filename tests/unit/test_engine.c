@@ -23,6 +23,9 @@
 
 #include <cmocka.h>
 
+#include <git2.h>
+
+#include "build.h"
 #include "conf.h"
 #include "engine.h"
 #include "log.h"
@@ -39,12 +42,14 @@ static const char standin[] =
     "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$d/args\"\n"
     "echo \"IMAGE_TAG=${IMAGE_TAG-} EXPECTED_GIT_SHA=${EXPECTED_GIT_SHA-}"
     " PWD=$(pwd -P)\" >> \"$d/env\"\n"
+    "case \"$*\" in *'image inspect'*) echo '  amd64 '; exit 0 ;; esac\n"
     "mode=$(cat \"$d/mode\" 2>/dev/null)\n"
     "case \"$mode\" in\n"
+    "failocr) case \"$*\" in *WITH_OCR=true*) exit 2 ;; esac ;;\n"
     "fail) echo 'step 3/9: failed' >&2; exit 1 ;;\n"
     "execfmt) echo 'exec /bin/sh: Exec format error' >&2; exit 1 ;;\n"
     "sleep) sleep 30 & echo $! > \"$d/sleeppid\"; wait; exit 0 ;;\n"
-    "arch) echo '  amd64 '; exit 0 ;;\n"
+
     "esac\n"
     "echo 'standin output'\n";
 
@@ -53,9 +58,12 @@ struct fixture {
 	char		*dir;
 	char		*standin;	/* full path of the stand-in */
 	struct conf	 conf;
-	struct conf_image img;
+	struct conf_image imgs[2];	/* base, ocr */
+	struct conf_image *img;		/* &imgs[0] */
 	struct engine	 e;
 	struct build_info bi;
+	git_repository	*repo;		/* build tests: a bare mirror */
+	char		 commit[HEX_ID_SHA1 + 1];
 };
 
 /* Write the stand-in engine into f->dir. */
@@ -95,11 +103,19 @@ fill_conf(struct fixture *f)
 	cf->project = xstrdup("");
 	strv_split(&cf->compose, "docker compose");
 
-	memset(&f->img, 0, sizeof(f->img));
-	f->img.name = xstrdup("base");
-	f->img.repository = xstrdup("fiskai-worker");
-	strv_push(&f->img.build_args, "WITH_OCR=false");
-	f->e.path = NULL;
+	f->img = &f->imgs[0];
+	f->img->name = xstrdup("base");
+	f->img->repository = xstrdup("fiskai-worker");
+	strv_push(&f->img->build_args, "WITH_OCR=false");
+	strv_split(&f->img->workers, "orchestrator sentinel");
+	f->imgs[1].name = xstrdup("ocr");
+	f->imgs[1].repository = xstrdup("fiskai-worker-ocr");
+	strv_push(&f->imgs[1].build_args, "WITH_OCR=true");
+	strv_push(&f->imgs[1].workers, "ocr");
+	cf->images = f->imgs;
+	cf->nimages = 2;
+	cf->workdir = xasprintf("%s/work", f->dir);
+	cf->path = xstrdup("test.ini");
 }
 
 static int
@@ -123,6 +139,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	struct conf *cf = &f->conf;
 	int r = remove_tree(f->dir);
+	int i;
 
 	engine_release(&f->e);
 	free(cf->engine);
@@ -136,9 +153,16 @@ teardown(void **state)
 	strv_clear(&cf->engine_options);
 	strv_clear(&cf->build_options);
 	strv_clear(&cf->pass_env);
-	free(f->img.name);
-	free(f->img.repository);
-	strv_clear(&f->img.build_args);
+	free(cf->workdir);
+	free(cf->path);
+	for (i = 0; i < 2; i++) {
+		free(f->imgs[i].name);
+		free(f->imgs[i].repository);
+		strv_clear(&f->imgs[i].build_args);
+		strv_clear(&f->imgs[i].workers);
+	}
+	if (f->repo != NULL)
+		git_repository_free(f->repo);
 	free(f->standin);
 	free(f->dir);
 	free(f);
@@ -228,7 +252,7 @@ test_engine_build_argv_plain(void **state)
 	struct fixture *f = *state;
 	struct strv argv = STRV_INIT;
 
-	engine_build_argv(&argv, &f->conf, "/usr/bin/docker", &f->img, &f->bi);
+	engine_build_argv(&argv, &f->conf, "/usr/bin/docker", f->img, &f->bi);
 
 	assert_strv(&argv, "/usr/bin/docker", "build",
 	    "-f", "/work/tree/Dockerfile.worker",
@@ -251,9 +275,9 @@ test_engine_build_argv_options(void **state)
 
 	strv_split(&f->conf.engine_options, "--root /srv/storage");
 	strv_split(&f->conf.build_options, "--pull=never --no-cache");
-	strv_push(&f->img.build_args, "A=b c");
+	strv_push(&f->img->build_args, "A=b c");
 
-	engine_build_argv(&argv, &f->conf, "/usr/bin/podman", &f->img, &f->bi);
+	engine_build_argv(&argv, &f->conf, "/usr/bin/podman", f->img, &f->bi);
 
 	assert_strv(&argv, "/usr/bin/podman", "--root", "/srv/storage",
 	    "build", "--pull=never", "--no-cache",
@@ -275,9 +299,9 @@ test_engine_build_argv_no_build_args(void **state)
 	struct fixture *f = *state;
 	struct strv argv = STRV_INIT;
 
-	strv_clear(&f->img.build_args);
+	strv_clear(&f->img->build_args);
 
-	engine_build_argv(&argv, &f->conf, "/usr/bin/docker", &f->img, &f->bi);
+	engine_build_argv(&argv, &f->conf, "/usr/bin/docker", f->img, &f->bi);
 
 	assert_int_equal(argv.n, 19);
 	assert_string_equal(argv.v[4], "--build-arg");
@@ -469,7 +493,7 @@ test_engine_build_records_argv(void **state)
 	size_t i;
 
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
-	engine_build_argv(&want, &f->conf, f->e.path, &f->img, &f->bi);
+	engine_build_argv(&want, &f->conf, f->e.path, f->img, &f->bi);
 	for (i = 1; i < want.n; i++) {
 		char *next = xasprintf("%s%s\n", joined, want.v[i]);
 
@@ -477,7 +501,7 @@ test_engine_build_records_argv(void **state)
 		joined = next;
 	}
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), 0);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), 0);
 
 	assert_false(permanent);
 	args = slurp(f, "args");
@@ -498,7 +522,7 @@ test_engine_build_output_to_log(void **state)
 	f->e.log_fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(f->e.log_fd >= 0);
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), 0);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), 0);
 	close(f->e.log_fd);
 
 	text = slurp(f, "job.log");
@@ -516,7 +540,7 @@ test_engine_build_exit_status_transient(void **state)
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
 	set_mode(f, "fail");
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), -1);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), -1);
 
 	assert_false(permanent);
 	assert_string_equal(log_last(), "build of image 'base' "
@@ -532,7 +556,7 @@ test_engine_build_exec_format_permanent(void **state)
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
 	set_mode(f, "execfmt");
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), -1);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), -1);
 
 	assert_true(permanent);
 	assert_string_equal(log_last(), "build of image 'base' "
@@ -553,7 +577,7 @@ test_engine_build_timeout_kills_group(void **state)
 	set_mode(f, "sleep");
 	t0 = now_s();
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), -1);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), -1);
 
 	assert_true(now_s() - t0 < 5);
 	assert_false(permanent);
@@ -573,7 +597,7 @@ test_engine_build_missing_engine(void **state)
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
 	assert_int_equal(unlink(f->standin), 0);
 
-	assert_int_equal(engine_build(&f->e, &f->img, &f->bi, &permanent), -1);
+	assert_int_equal(engine_build(&f->e, f->img, &f->bi, &permanent), -1);
 
 	assert_false(permanent);
 	assert_non_null(strstr(log_last(), "No such file or directory"));
@@ -604,7 +628,6 @@ test_engine_image_arch_trimmed(void **state)
 	char arch[32], *args;
 
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
-	set_mode(f, "arch");
 
 	assert_int_equal(engine_image_arch(&f->e, "fiskai-worker:1a2b3c4",
 	    arch, sizeof(arch)), 0);
@@ -665,6 +688,221 @@ test_engine_restart_down_fails(void **state)
 	free(want);
 }
 
+/* A bare mirror in the test directory with one commit: a Dockerfile. */
+static void
+make_mirror(struct fixture *f)
+{
+	static const char df[] = "FROM scratch\n";
+	char *path = xasprintf("%s/mirror.git", f->dir);
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_oid blob, tree_id, commit;
+
+	assert_int_equal(git_repository_init(&f->repo, path, 1), 0);
+	assert_int_equal(git_blob_create_from_buffer(&blob, f->repo, df,
+	    sizeof(df) - 1), 0);
+	assert_int_equal(git_treebuilder_new(&tb, f->repo, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "Dockerfile.worker",
+	    &blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&tree_id, tb), 0);
+	assert_int_equal(git_tree_lookup(&tree, f->repo, &tree_id), 0);
+	assert_int_equal(git_signature_new(&sig, "t", "t@example.org",
+	    1796312669, 0), 0);
+	assert_int_equal(git_commit_create_v(&commit, f->repo, "HEAD", sig,
+	    sig, NULL, "init", tree, 0), 0);
+	git_oid_tostr(f->commit, sizeof(f->commit), &commit);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	free(path);
+}
+
+/* Run build_commit for the fixture's commit as job "job1". */
+static enum build_status
+build_job(struct fixture *f, const struct strv *images, bool restart)
+{
+	struct build_request req = { .commit = f->commit, .name = "job1",
+	    .images = images, .restart = restart, .log_fd = -1 };
+	char *path = xasprintf("%s/job.log", f->dir);
+	enum build_status st;
+
+	req.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_true(req.log_fd >= 0);
+	make_mirror(f);
+	st = build_commit(&f->conf, f->repo, &req);
+	assert_int_equal(close(req.log_fd), 0);
+	free(path);
+	return st;
+}
+
+/* True when the job's work directory is gone. */
+static bool
+workdir_gone(struct fixture *f)
+{
+	char *path = xasprintf("%s/work/job1", f->dir);
+	bool gone = access(path, F_OK) < 0 && errno == ENOENT;
+
+	free(path);
+	return gone;
+}
+
+static void
+test_build_commit_tags_after_all_builds(void **state)
+{
+	struct fixture *f = *state;
+	char *args, *log, *want, *tags;
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_OK);
+
+	args = slurp(f, "args");
+	tags = strstr(args, "tag\n");
+	assert_non_null(tags);
+	assert_null(strstr(tags, "build\n"));
+	want = xasprintf("tag\nfiskai-worker:%.7s\nfiskai-worker:latest\n"
+	    "tag\nfiskai-worker:%.7s\nfiskai-worker-orchestrator:latest\n"
+	    "tag\nfiskai-worker:%.7s\nfiskai-worker-sentinel:latest\n"
+	    "tag\nfiskai-worker-ocr:%.7s\nfiskai-worker-ocr:latest\n"
+	    "tag\nfiskai-worker-ocr:%.7s\nfiskai-worker-ocr:latest\n",
+	    f->commit, f->commit, f->commit, f->commit, f->commit);
+	assert_string_equal(tags, want);
+	log = slurp(f, "job.log");
+	assert_non_null(strstr(log, "pushbuild: build image 'ocr' "
+	    "(fiskai-worker-ocr:"));
+	assert_true(workdir_gone(f));
+	free(args);
+	free(log);
+	free(want);
+}
+
+static void
+test_build_commit_failed_build_moves_no_tag(void **state)
+{
+	struct fixture *f = *state;
+	char *args, *log;
+
+	set_mode(f, "failocr");
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_TRANSIENT);
+
+	assert_string_equal(log_last(), "build of image 'ocr' "
+	    "(fiskai-worker-ocr) failed: exit status 2");
+	args = slurp(f, "args");
+	assert_null(strstr(args, "\ntag\n"));
+	log = slurp(f, "job.log");
+	assert_non_null(strstr(log, "pushbuild: failed: build of image"));
+	assert_true(workdir_gone(f));
+	free(args);
+	free(log);
+}
+
+static void
+test_build_commit_arch_mismatch_permanent(void **state)
+{
+	struct fixture *f = *state;
+	char *args, *want;
+
+	free(f->conf.arch);
+	f->conf.arch = xstrdup("aarch64");
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_PERMANENT);
+
+	want = xasprintf("image fiskai-worker:%.7s is amd64, host needs arm64",
+	    f->commit);
+	assert_string_equal(log_last(), want);
+	args = slurp(f, "args");
+	assert_null(strstr(args, "\ntag\n"));
+	assert_true(workdir_gone(f));
+	free(args);
+	free(want);
+}
+
+static void
+test_build_commit_unknown_image_permanent(void **state)
+{
+	struct fixture *f = *state;
+	struct strv images = STRV_INIT;
+	char *args = xasprintf("%s/args", f->dir);
+
+	strv_push(&images, "nope");
+
+	assert_int_equal(build_job(f, &images, false), BUILD_PERMANENT);
+
+	assert_non_null(strstr(log_last(), "select image 'nope'"));
+	assert_int_equal(access(args, F_OK), -1);
+	strv_clear(&images);
+	free(args);
+}
+
+static void
+test_build_commit_selected_image_only(void **state)
+{
+	struct fixture *f = *state;
+	struct strv images = STRV_INIT;
+	char *args;
+
+	strv_push(&images, "ocr");
+
+	assert_int_equal(build_job(f, &images, false), BUILD_OK);
+
+	args = slurp(f, "args");
+	assert_non_null(strstr(args, "WITH_OCR=true\n"));
+	assert_null(strstr(args, "WITH_OCR=false\n"));
+	assert_null(strstr(args, "fiskai-worker-orchestrator:latest"));
+	strv_clear(&images);
+	free(args);
+}
+
+static void
+test_build_commit_missing_commit_permanent(void **state)
+{
+	struct fixture *f = *state;
+	struct build_request req = { .commit = "", .name = "job1",
+	    .log_fd = -1 };
+
+	make_mirror(f);
+	req.commit = "ffffffffffffffffffffffffffffffffffffffff";
+
+	assert_int_equal(build_commit(&f->conf, f->repo, &req),
+	    BUILD_PERMANENT);
+
+	assert_true(workdir_gone(f));
+}
+
+static void
+test_build_commit_restart_after_tags(void **state)
+{
+	struct fixture *f = *state;
+	char *args;
+
+	f->conf.restart = true;
+	strv_clear(&f->conf.compose);
+	strv_push(&f->conf.compose, f->standin);
+
+	assert_int_equal(build_job(f, NULL, true), BUILD_OK);
+
+	args = slurp(f, "args");
+	assert_non_null(strstr(args, "fiskai-worker-ocr:latest\n"
+	    "-f\ndocker-compose.workers.yml\ndown\n"
+	    "-f\ndocker-compose.workers.yml\nup\n-d\n"));
+	free(args);
+}
+
+static void
+test_build_commit_restart_not_requested(void **state)
+{
+	struct fixture *f = *state;
+	char *args;
+
+	f->conf.restart = true;
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_OK);
+
+	args = slurp(f, "args");
+	assert_null(strstr(args, "docker-compose.workers.yml"));
+	free(args);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -695,7 +933,19 @@ main(void)
 		T(test_engine_image_arch_trimmed),
 		T(test_engine_restart_down_then_up),
 		T(test_engine_restart_down_fails),
+		T(test_build_commit_tags_after_all_builds),
+		T(test_build_commit_failed_build_moves_no_tag),
+		T(test_build_commit_arch_mismatch_permanent),
+		T(test_build_commit_unknown_image_permanent),
+		T(test_build_commit_selected_image_only),
+		T(test_build_commit_missing_commit_permanent),
+		T(test_build_commit_restart_after_tags),
+		T(test_build_commit_restart_not_requested),
 	};
+	int ret;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	git_libgit2_init();
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	git_libgit2_shutdown();
+	return ret;
 }
