@@ -1,2 +1,295 @@
-/* build.c - not written yet. */
+/*
+ * build.c - the images of one commit, from checkout to restart.
+ *
+ * Order, and why: the tree is checked out into <workdir>/<job>/tree; every
+ * selected [image] section is built and its architecture checked against
+ * [builder] arch; only when all of them built do the moving tags (:latest
+ * and one per worker type) move, so a half-failed job never leaves mixed
+ * tags; then the optional restart.  The work directory is removed on
+ * every path.  Each failure is reported once where it happens, so
+ * log_last() holds the job's reason; each step is also written as a
+ * "pushbuild: ..." line into the job's log, between the engine's output.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "checkout.h"
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+
+/* Longest architecture name an engine reports that we keep. */
+#define BUILD_ARCH_MAX 64
+
+/* One build in progress. */
+struct build_ctx {
+	const struct conf	 *cf;
+	const struct build_request *req;
+	struct engine		  e;
+	struct build_info	  bi;
+	const struct conf_image **sel;	/* the images to build */
+	size_t			  nsel;
+	char			 *dir;	/* <workdir>/<name> */
+	char			 *tree;	/* <dir>/tree */
+	bool			  permanent;
+	bool			  step_failed; /* a step line write failed */
+};
+
+/*
+ * Write "pushbuild: <msg>" into the job's log.  A failed write is
+ * reported once, as a warning: the build itself is not at fault.
+ */
+static void
+build_note(struct build_ctx *ctx, const char *msg)
+{
+	char *line;
+
+	if (ctx->req->log_fd < 0 || ctx->step_failed)
+		return;
+	line = xasprintf("%s: %s\n", log_prog(), msg);
+	if (write_all(ctx->req->log_fd, line, strlen(line)) < 0) {
+		log_warn("write job log: %s", strerror(errno));
+		ctx->step_failed = true;
+	}
+	free(line);
+}
+
+/* Note a step: one log_info line, and the same in the job's log. */
+static void __attribute__((format(printf, 2, 3)))
+build_step(struct build_ctx *ctx, const char *fmt, ...)
+{
+	char msg[LOG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("%s", msg);
+	build_note(ctx, msg);
+}
+
+/* Fill ctx->sel from req->images (all sections when none are named). */
+static int
+build_select(struct build_ctx *ctx)
+{
+	const struct strv *names = ctx->req->images;
+	const struct conf *cf = ctx->cf;
+	size_t i;
+
+	if (names == NULL || names->n == 0) {
+		ctx->sel = xcalloc(cf->nimages, sizeof(*ctx->sel));
+		for (i = 0; i < cf->nimages; i++)
+			ctx->sel[i] = &cf->images[i];
+		ctx->nsel = cf->nimages;
+	} else {
+		ctx->sel = xcalloc(names->n, sizeof(*ctx->sel));
+		for (i = 0; i < names->n; i++) {
+			ctx->sel[i] = conf_image(cf, names->v[i]);
+			if (ctx->sel[i] == NULL) {
+				ctx->permanent = true;
+				return log_error("select image '%s': no "
+				    "[image %s] section in %s", names->v[i],
+				    names->v[i], cf->path);
+			}
+		}
+		ctx->nsel = names->n;
+	}
+	if (ctx->nsel == 0) {
+		ctx->permanent = true;
+		return log_error("build: no [image] section in %s", cf->path);
+	}
+	return 0;
+}
+
+/* True when name can be a directory entry of its own: no '/', no dots. */
+static bool
+is_dir_name(const char *name)
+{
+	return *name != '\0' && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* Make a fresh <workdir>/<name> and check the commit out into it. */
+static int
+build_checkout(struct build_ctx *ctx, git_repository *repo)
+{
+	const struct build_request *req = ctx->req;
+
+	if (!is_dir_name(req->name)) {
+		ctx->permanent = true;
+		return log_error("build job '%s': not a directory name",
+		    req->name);
+	}
+	if (mkdir_p(ctx->cf->workdir, 0750) < 0)
+		return -1;
+	ctx->dir = xasprintf("%s/%s", ctx->cf->workdir, req->name);
+	ctx->tree = xasprintf("%s/tree", ctx->dir);
+	if (remove_tree(ctx->dir) < 0)
+		return -1;
+	if (mkdir(ctx->dir, 0700) < 0)
+		return log_errno("create directory '%s'", ctx->dir);
+	build_step(ctx, "checkout %s into %s", req->commit, ctx->tree);
+	return checkout_commit(repo, req->commit, ctx->tree,
+	    ctx->cf->dockerfile, &ctx->permanent);
+}
+
+/* Build img, then check that the image is for the host's architecture. */
+static int
+build_image(struct build_ctx *ctx, const struct conf_image *img)
+{
+	const char *want = engine_arch_name(ctx->cf->arch);
+	char arch[BUILD_ARCH_MAX], *ref;
+	int ret = -1;
+
+	ref = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
+	build_step(ctx, "build image '%s' (%s)", img->name, ref);
+	if (engine_build(&ctx->e, img, &ctx->bi, &ctx->permanent) < 0)
+		goto out;
+	if (engine_image_arch(&ctx->e, ref, arch, sizeof(arch)) < 0)
+		goto out;
+	if (strcmp(arch, want) != 0) {
+		ctx->permanent = true;
+		log_error("image %s is %s, host needs %s", ref, arch, want);
+		goto out;
+	}
+	build_step(ctx, "built %s for %s", ref, arch);
+	ret = 0;
+out:
+	free(ref);
+	return ret;
+}
+
+/* Tag src as dst and say so. */
+static int
+build_tag(struct build_ctx *ctx, const char *src, const char *dst)
+{
+	if (engine_tag(&ctx->e, src, dst) < 0)
+		return -1;
+	build_step(ctx, "tagged %s as %s", src, dst);
+	return 0;
+}
+
+/*
+ * Move the tags of every built image: REPO:latest and one
+ * <prefix><type>:latest per worker type.
+ *
+ * XXX: an engine cannot move several tags at once; a tag that fails here
+ * leaves the earlier ones moved.  Reported as transient: the retry tags
+ * again from the start, the same images.
+ */
+static int
+build_tags(struct build_ctx *ctx)
+{
+	const struct conf_image *img;
+	char *src = NULL, *dst = NULL;
+	size_t i, j;
+	int ret = -1;
+
+	for (i = 0; i < ctx->nsel; i++) {
+		img = ctx->sel[i];
+		free(src);
+		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
+		dst = xasprintf("%s:latest", img->repository);
+		if (build_tag(ctx, src, dst) < 0)
+			goto out;
+		for (j = 0; j < img->workers.n; j++) {
+			free(dst);
+			dst = xasprintf("%s%s:latest", ctx->cf->worker_prefix,
+			    img->workers.v[j]);
+			if (build_tag(ctx, src, dst) < 0)
+				goto out;
+		}
+		free(dst);
+		dst = NULL;
+	}
+	ret = 0;
+out:
+	free(src);
+	free(dst);
+	return ret;
+}
+
+/* Every step after the engine is ready: checkout, builds, tags, restart. */
+static int
+build_run(struct build_ctx *ctx, git_repository *repo)
+{
+	size_t i;
+
+	if (build_checkout(ctx, repo) < 0)
+		return -1;
+	build_info_init(&ctx->bi, ctx->req->commit, time(NULL), ctx->tree);
+
+	for (i = 0; i < ctx->nsel; i++)
+		if (build_image(ctx, ctx->sel[i]) < 0)
+			return -1;
+
+	/* Only now, with every image built, may any tag move. */
+	if (build_tags(ctx) < 0)
+		return -1;
+
+	if (ctx->req->restart && ctx->cf->restart) {
+		build_step(ctx, "restart workers in %s",
+		    ctx->cf->restart_dir);
+		if (engine_restart(&ctx->e, &ctx->bi) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Remove the work directory.  A failure is reported, but when the build
+ * had failed already its reason is reported again afterwards, so that
+ * log_last() names the build's failure and not the cleanup's.
+ */
+static void
+build_cleanup(struct build_ctx *ctx, bool failed)
+{
+	char reason[LOG_MSG_MAX];
+
+	if (ctx->dir == NULL)
+		return;
+	snprintf(reason, sizeof(reason), "%s", log_last());
+	if (remove_tree(ctx->dir) < 0 && failed)
+		log_error("%s", reason);
+}
+
+enum build_status
+build_commit(const struct conf *cf, git_repository *repo,
+    const struct build_request *req)
+{
+	struct build_ctx ctx = { .cf = cf, .req = req };
+	enum build_status status = BUILD_OK;
+	char *msg;
+	int ret = -1;
+
+	if (build_select(&ctx) < 0 || engine_init(&ctx.e, cf) < 0)
+		goto out;
+	ctx.e.log_fd = req->log_fd;
+	ctx.e.echo = req->echo;
+	ret = build_run(&ctx, repo);
+out:
+	if (ret < 0) {
+		/* The reason went to stderr or syslog; the job log gets it. */
+		status = ctx.permanent ? BUILD_PERMANENT : BUILD_TRANSIENT;
+		msg = xasprintf("failed: %s", log_last());
+		build_note(&ctx, msg);
+		free(msg);
+	} else {
+		build_step(&ctx, "built %s", req->commit);
+	}
+	build_cleanup(&ctx, ret < 0);
+	engine_release(&ctx.e);
+	free(ctx.sel);
+	free(ctx.dir);
+	free(ctx.tree);
+	return status;
+}

@@ -1,2 +1,402 @@
-/* engine.c - not written yet. */
+/*
+ * engine.c - docker or podman, and compose, as argument vectors.
+ *
+ * Programs are found on ENGINE_PATH, never on the caller's PATH: from cron
+ * that is almost empty, and a login shell's may differ from the service's.
+ * Children get only the environment built in engine_init(), so a build
+ * behaves the same whoever started the builder.  Every command runs
+ * through run_command() with [builder] timeout; failures are reported here
+ * once, with the reason the job record will show.
+ */
 #include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "run.h"
+
+/* What a failed exec of a foreign-architecture binary prints. */
+#define EXEC_FORMAT_ERROR "exec format error"
+
+/* True when path is an executable regular file. */
+static bool
+is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+/*
+ * The full path of program name: taken as it is when it holds a '/',
+ * else searched on ENGINE_PATH.  A new string, or NULL (reported).
+ */
+static char *
+engine_find(const char *what, const char *name)
+{
+	const char *dir, *end;
+	char *path;
+
+	if (strchr(name, '/') != NULL) {
+		if (access(name, X_OK) < 0) {
+			log_errno("%s '%s'", what, name);
+			return NULL;
+		}
+		return xstrdup(name);
+	}
+	for (dir = ENGINE_PATH; *name != '\0' && *dir != '\0'; dir = end) {
+		end = dir + strcspn(dir, ":");
+		path = xasprintf("%.*s/%s", (int)(end - dir), dir, name);
+		if (is_executable(path))
+			return path;
+		free(path);
+		if (*end == ':')
+			end++;
+	}
+	log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
+	return NULL;
+}
+
+/*
+ * The children's environment.  PATH, HOME and LC_ALL are ours even when
+ * pass_env names them: a build must not depend on who started it.
+ */
+static void
+engine_env_init(struct strv *env, const struct strv *pass_env)
+{
+	struct passwd *pw;
+	const char *home = "/", *value;
+	size_t i;
+
+	pw = getpwuid(geteuid());
+	if (pw != NULL && pw->pw_dir != NULL && *pw->pw_dir != '\0')
+		home = pw->pw_dir;
+	strv_push(env, "PATH=" ENGINE_PATH);
+	strv_pushf(env, "HOME=%s", home);
+	strv_push(env, "LC_ALL=C");
+	for (i = 0; i < pass_env->n; i++) {
+		const char *name = pass_env->v[i];
+
+		if (strcmp(name, "PATH") == 0 || strcmp(name, "HOME") == 0 ||
+		    strcmp(name, "LC_ALL") == 0 || strchr(name, '=') != NULL)
+			continue;
+		if ((value = getenv(name)) != NULL)
+			strv_pushf(env, "%s=%s", name, value);
+	}
+}
+
+int
+engine_init(struct engine *e, const struct conf *conf)
+{
+	struct strv empty = STRV_INIT;
+
+	e->conf = conf;
+	e->env = empty;
+	e->log_fd = -1;
+	e->echo = false;
+	if ((e->path = engine_find("engine", conf->engine)) == NULL)
+		return -1;
+	engine_env_init(&e->env, &conf->pass_env);
+	return 0;
+}
+
+void
+engine_release(struct engine *e)
+{
+	free(e->path);
+	e->path = NULL;
+	strv_clear(&e->env);
+}
+
+void
+build_info_init(struct build_info *bi, const char *commit, time_t now,
+    const char *context)
+{
+	bi->commit = commit;
+	snprintf(bi->short_id, sizeof(bi->short_id), "%.*s", SHORT_ID_LEN,
+	    commit);
+	format_utc(bi->date, now);
+	bi->context = context;
+}
+
+/* "<engine> [engine_options]", the start of every engine command. */
+static void
+engine_argv_start(struct strv *argv, const struct conf *conf,
+    const char *engine_path)
+{
+	strv_push(argv, engine_path);
+	strv_append(argv, &conf->engine_options);
+}
+
+void
+engine_build_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const struct conf_image *img,
+    const struct build_info *bi)
+{
+	size_t i;
+
+	engine_argv_start(argv, conf, engine_path);
+	strv_push(argv, "build");
+	strv_append(argv, &conf->build_options);
+	strv_push(argv, "-f");
+	strv_pushf(argv, "%s/%s", bi->context, conf->dockerfile);
+	for (i = 0; i < img->build_args.n; i++) {
+		strv_push(argv, "--build-arg");
+		strv_push(argv, img->build_args.v[i]);
+	}
+	strv_push(argv, "--build-arg");
+	strv_pushf(argv, "GIT_SHA=%s", bi->commit);
+	strv_push(argv, "--build-arg");
+	strv_pushf(argv, "BUILD_DATE=%s", bi->date);
+	strv_push(argv, "--label");
+	strv_pushf(argv, "GIT_SHA=%s", bi->commit);
+	strv_push(argv, "--label");
+	strv_pushf(argv, "BUILD_DATE=%s", bi->date);
+	strv_push(argv, "--label");
+	strv_pushf(argv, "org.opencontainers.image.revision=%s", bi->commit);
+	strv_push(argv, "--label");
+	strv_pushf(argv, "org.opencontainers.image.created=%s", bi->date);
+	strv_push(argv, "-t");
+	strv_pushf(argv, "%s:%s", img->repository, bi->short_id);
+	strv_push(argv, bi->context);
+}
+
+void
+engine_tag_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const char *src, const char *dst)
+{
+	engine_argv_start(argv, conf, engine_path);
+	strv_push(argv, "tag");
+	strv_push(argv, src);
+	strv_push(argv, dst);
+}
+
+void
+compose_argv(struct strv *argv, const struct conf *conf, const char *verb)
+{
+	strv_append(argv, &conf->compose);
+	if (conf->project != NULL && *conf->project != '\0') {
+		strv_push(argv, "-p");
+		strv_push(argv, conf->project);
+	}
+	strv_push(argv, "-f");
+	strv_push(argv, conf->compose_file);
+	strv_push(argv, verb);
+	if (strcmp(verb, "up") == 0)
+		strv_push(argv, "-d");
+}
+
+/*
+ * Run argv with envp in dir under the engine's log settings and timeout.
+ * 0 when it ran (see r), -1 when it could not start (reported).
+ */
+static int
+engine_run(struct engine *e, struct run *r, struct strv *argv,
+    struct strv *envp, const char *dir)
+{
+	r->argv = strv_get(argv);
+	r->envp = strv_get(envp);
+	r->dir = dir;
+	r->log_fd = e->log_fd;
+	r->echo = e->echo;
+	r->timeout = e->conf->timeout;
+	return run_command(r);
+}
+
+/*
+ * Report why r failed as "<what>: reason" and return -1, or return 0 when
+ * it exited 0.
+ */
+static int
+engine_check(const struct run *r, const char *what)
+{
+	if (r->timed_out)
+		return log_error("%s: timeout after %u s", what, r->timeout);
+	if (r->interrupted)
+		return log_error("%s: interrupted", what);
+	if (r->status != 0)
+		return log_error("%s failed: exit status %d", what, r->status);
+	return 0;
+}
+
+int
+engine_build(struct engine *e, const struct conf_image *img,
+    const struct build_info *bi, bool *permanent)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	char *what = NULL;
+	int ret = -1;
+
+	*permanent = false;
+	engine_build_argv(&argv, e->conf, e->path, img, bi);
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+	what = xasprintf("build of image '%s' (%s)", img->name,
+	    img->repository);
+	if (r.status != 0 && !r.timed_out && !r.interrupted &&
+	    strcasestr(r.tail, EXEC_FORMAT_ERROR) != NULL) {
+		*permanent = true;
+		log_error("%s failed: " EXEC_FORMAT_ERROR
+		    " (image for another architecture?)", what);
+		goto out;
+	}
+	ret = engine_check(&r, what);
+out:
+	free(what);
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+int
+engine_tag(struct engine *e, const char *src, const char *dst)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	char *what = NULL;
+	int ret = -1;
+
+	engine_tag_argv(&argv, e->conf, e->path, src, dst);
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+	what = xasprintf("tag '%s' as '%s'", src, dst);
+	ret = engine_check(&r, what);
+out:
+	free(what);
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+/* Copy s without leading and trailing white space into buf[size]. */
+static int
+engine_copy_trimmed(char *buf, size_t size, const char *s, const char *image)
+{
+	size_t len;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0 || len >= size)
+		return log_error(
+		    "inspect image '%s': no architecture in the answer", image);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+int
+engine_image_arch(struct engine *e, const char *image, char *buf,
+    size_t size)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	char *what = NULL;
+	int ret = -1;
+
+	engine_argv_start(&argv, e->conf, e->path);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format");
+	strv_push(&argv, "{{.Architecture}}");
+	strv_push(&argv, image);
+	r.capture = true;
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+	what = xasprintf("inspect image '%s'", image);
+	if (engine_check(&r, what) < 0)
+		goto out;
+	ret = engine_copy_trimmed(buf, size, r.out, image);
+out:
+	free(what);
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+const char *
+engine_arch_name(const char *machine)
+{
+	static const char *const names[][2] = {
+		{ "x86_64", "amd64" },
+		{ "aarch64", "arm64" },
+		{ "armv7l", "arm" },
+		{ "i686", "386" },
+		{ "i386", "386" },
+		{ "ppc64le", "ppc64le" },
+		{ "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(machine, names[i][0]) == 0)
+			return names[i][1];
+	return machine;
+}
+
+/*
+ * Run compose verb in the [restart] directory with env.  0, or -1
+ * (reported with the exit status).
+ */
+static int
+engine_compose(struct engine *e, struct strv *env, const char *verb)
+{
+	const struct conf *conf = e->conf;
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	char *what = NULL, *prog = NULL;
+	int ret = -1;
+
+	if (conf->compose.n == 0) {
+		log_error("restart: [restart] compose command is empty");
+		goto out;
+	}
+	if ((prog = engine_find("compose", conf->compose.v[0])) == NULL)
+		goto out;
+	compose_argv(&argv, conf, verb);
+	free(argv.v[0]);
+	argv.v[0] = prog;
+	prog = NULL;
+	if (engine_run(e, &r, &argv, env, conf->restart_dir) < 0)
+		goto out;
+	what = xasprintf("compose %s in '%s'", strcmp(verb, "up") == 0 ?
+	    "up -d" : verb, conf->restart_dir);
+	ret = engine_check(&r, what);
+out:
+	free(prog);
+	free(what);
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+int
+engine_restart(struct engine *e, const struct build_info *bi)
+{
+	struct strv env = STRV_INIT;
+	int ret = -1;
+
+	strv_append(&env, &e->env);
+	strv_pushf(&env, "IMAGE_TAG=%s", bi->short_id);
+	strv_pushf(&env, "EXPECTED_GIT_SHA=%s", bi->commit);
+	if (engine_compose(e, &env, "down") < 0 ||
+	    engine_compose(e, &env, "up") < 0)
+		goto out;
+	ret = 0;
+out:
+	strv_clear(&env);
+	return ret;
+}

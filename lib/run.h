@@ -20,6 +20,9 @@
 /* Most output captured by RUN_CAPTURE; the rest is dropped. */
 #define RUN_CAPTURE_MAX (1024 * 1024)
 
+/* Bytes of the output's end kept in tail, for failure reasons. */
+#define RUN_TAIL_MAX 4096
+
 struct run {
 	/* Input. */
 	char *const	*argv;		/* argv[0] is a full path */
@@ -36,9 +39,11 @@ struct run {
 	bool		 interrupted;	/* stopped for *stop (below) */
 	char		*out;		/* captured stdout, NUL-terminated */
 	size_t		 outlen;
+	char		 tail[RUN_TAIL_MAX]; /* end of stdout and stderr, */
+	size_t		 taillen;	/* as they came, NUL-terminated */
 };
 #define RUN_INIT { NULL, NULL, NULL, -1, false, false, 0, 0, false, false, \
-    NULL, 0 }
+    NULL, 0, "", 0 }
 
 /*
  * Set by a signal handler to ask a running child to stop early: the child's
