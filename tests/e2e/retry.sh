@@ -51,7 +51,7 @@ is "retry leaves a dead job alone" "$(jobs_in failed)" 1
 rm -f "$T"/spool/failed/*
 
 # Out of attempts: dead after max_attempts.
-git -C "$T/app" revert -q --no-edit HEAD
+git -C "$T/app" revert --no-edit HEAD >/dev/null
 git -C "$T/app" push -q vps main 2>/dev/null
 echo 1 >"$T/engine.fail"
 "$PB" drain >/dev/null 2>&1 || true
