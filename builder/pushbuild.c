@@ -157,6 +157,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		return strv_clear(&images), EXIT_GUARD;
 
 	ret = open_both(cf, &sp, &repo);
+	if (ret == 0 && drain_catch_signals() < 0)
+		ret = EX_OSERR;
 	if (ret == 0 && spool_lock(&sp) != 0) {
 		log_error("another builder is running; try again when it is "
 		    "done");
@@ -170,7 +172,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		req.commit = hex;
 		req.name = name;
 		req.images = &images;
-		req.restart = true;
+		/* Restart only with every image: compose names them all. */
+		req.restart = images.n == 0;
 		req.log_fd = -1;
 		req.echo = true;
 		switch (build_commit(cf, repo, &req)) {

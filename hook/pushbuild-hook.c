@@ -63,8 +63,13 @@ hook_config_from_git(bool *failed)
 	char *ret = NULL;
 	int r;
 
+	/*
+	 * git started this hook in this repository, so its owner is not in
+	 * question here; and reading one value runs nothing.  The mirror is
+	 * opened again under the configured trust_owner to queue jobs.
+	 */
 	*failed = true;
-	if (repo_open(&repo, ".", false) < 0)
+	if (repo_open(&repo, ".", true) < 0)
 		goto out;
 	if (git_repository_config_snapshot(&cfg, repo) < 0) {
 		log_error("read git config of the mirror: %s", repo_error());
@@ -172,7 +177,7 @@ hook_update(struct enqueue *eq, const struct conf *cf, char *line,
 	char why[256];
 
 	if (hookline_parse(&u, line, why, sizeof(why)) < 0) {
-		log_warn("ignored malformed line %lu: %s", lineno, why);
+		log_warn("ignored line %lu: %s", lineno, why);
 		return EX_DATAERR;
 	}
 	if (hookline_is_deletion(&u) || !conf_ref_wanted(cf, u.ref))
@@ -197,7 +202,7 @@ hook_queue(struct enqueue *eq, const struct conf *cf, FILE *in)
 	while ((r = hook_read_line(in, line, &why)) != 0) {
 		lineno++;
 		if (r < 0) {
-			log_warn("ignored malformed line %lu: %s", lineno, why);
+			log_warn("ignored line %lu: %s", lineno, why);
 			r = EX_DATAERR;
 		} else {
 			r = hook_update(eq, cf, line, lineno);

@@ -23,6 +23,7 @@
 
 #include "build.h"
 #include "drain.h"
+#include "engine.h"
 #include "log.h"
 #include "repo.h"
 #include "run.h"
@@ -160,28 +161,53 @@ out:
 	return ret;
 }
 
-/* True when a job newer than names->v[i] in the list names the same ref. */
-static bool
-drain_is_superseded(struct drain *d, const struct strv *names, size_t i,
-    struct job *job, char *newer, size_t size)
+/*
+ * Find a job in dir, newer than job (later in name order), for the same
+ * ref: in done/ one that built, elsewhere any.  Its name goes to newer.
+ * Returns 1 when found, 0 when not (always for a job of no ref), -1 on
+ * error (reported).
+ */
+static int
+drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
+    char *newer, size_t size)
 {
+	struct strv names = STRV_INIT;
 	struct job other;
 	char err[256];
 	size_t j;
-	bool found = false;
+	int found = 0;
 
 	if (*job->ref == '\0')
-		return false;
-	for (j = names->n; j-- > i + 1 && !found; ) {
+		return 0;
+	if (spool_list(&d->spool, dir, &names) < 0)
+		return -1;
+	for (j = names.n; found == 0 && j-- > 0 &&
+	    strcmp(names.v[j], job->name) > 0; ) {
 		job_init(&other);
-		if (spool_read(&d->spool, SPOOL_NEW, names->v[j], &other, err,
-		    sizeof(err)) == 0 && strcmp(other.ref, job->ref) == 0) {
+		if (spool_read(&d->spool, dir, names.v[j], &other, err,
+		    sizeof(err)) == 0 && strcmp(other.ref, job->ref) == 0 &&
+		    (dir != SPOOL_DONE || other.result == JOB_RESULT_BUILT ||
+		    other.result == JOB_RESULT_ALREADY_BUILT)) {
 			snprintf(newer, size, "%s", other.name);
-			found = true;
+			found = 1;
 		}
 		job_release(&other);
 	}
+	strv_clear(&names);
 	return found;
+}
+
+/* Record job, now in from/, as superseded by the job named newer. */
+static int
+drain_supersede(struct drain *d, struct job *job, enum spool_dir from,
+    const char *newer)
+{
+	job->result = JOB_RESULT_SUPERSEDED;
+	free(job->superseded_by);
+	job->superseded_by = xstrdup(newer);
+	job->finished = time(NULL);
+	log_info("job %s: superseded by %s", job->name, newer);
+	return spool_store(&d->spool, job, from, SPOOL_DONE);
 }
 
 /*
@@ -215,16 +241,12 @@ drain_claim(struct drain *d, char *name, size_t size)
 				goto out;
 			continue;
 		}
-		if (drain_is_superseded(d, &names, i, &job, newer,
-		    sizeof(newer))) {
-			job.result = JOB_RESULT_SUPERSEDED;
-			job.superseded_by = xstrdup(newer);
-			job.finished = time(NULL);
-			log_info("job %s: superseded by %s", job.name, newer);
-			if (spool_store(&d->spool, &job, SPOOL_NEW,
-			    SPOOL_DONE) < 0)
+		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			if (drain_supersede(d, &job, SPOOL_NEW, newer) < 0)
 				goto out;
-			job_release(&job);
 			continue;
 		}
 		job_release(&job);
@@ -337,8 +359,7 @@ drain_on_signal(int sig)
 	drain_stop = sig;
 }
 
-/* Catch SIGTERM and SIGINT (no SA_RESTART, so waits see EINTR). */
-static int
+int
 drain_catch_signals(void)
 {
 	struct sigaction sa;
@@ -389,15 +410,63 @@ drain_close(struct drain *d)
 	spool_close(&d->spool);
 }
 
+/*
+ * Before the first claim of a run: the engine must answer, and run images
+ * for the required architecture (an emulating engine must not slip
+ * through the guard).  0, or an exit code: EX_UNAVAILABLE when it does not
+ * answer, EXIT_GUARD when it runs images for another architecture.
+ */
+static int
+drain_check_engine(const struct conf *cf)
+{
+	struct engine e;
+	const char *want = engine_arch_name(cf->arch);
+	char arch[64];
+	int ret = 0;
+
+	if (engine_init(&e, cf) < 0)
+		return EX_UNAVAILABLE;
+	if (engine_host_arch(&e, arch, sizeof(arch)) < 0) {
+		ret = EX_UNAVAILABLE;
+	} else if (strcmp(arch, want) != 0) {
+		log_error("refusing to build: the engine runs %s images, the "
+		    "workers need %s; every job stays queued", arch, want);
+		ret = EXIT_GUARD;
+	}
+	engine_release(&e);
+	return ret;
+}
+
+/* The number of entries in new/, or -1 (reported). */
+static long
+drain_pending(struct drain *d)
+{
+	struct strv names = STRV_INIT;
+	long n;
+
+	if (spool_list(&d->spool, SPOOL_NEW, &names) < 0)
+		return -1;
+	n = (long)names.n;
+	strv_clear(&names);
+	return n;
+}
+
 /* With the lock held: recover, sweep, then build until new/ is empty. */
 static int
 drain_jobs(struct drain *d)
 {
 	char name[JOB_NAME_MAX];
+	long pending;
 	int r = 0;
 
 	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
 		return EX_CANTCREAT;
+	pending = drain_pending(d);
+	if (pending <= 0)
+		return pending < 0 ? EX_CANTCREAT : 0;
+	r = drain_check_engine(d->cf);
+	if (r != 0)
+		return r;
 	while (drain_stop == 0 &&
 	    (r = drain_claim(d, name, sizeof(name))) > 0) {
 		if (d->repo == NULL &&
@@ -442,7 +511,7 @@ drain_requeue_due(struct drain *d)
 {
 	struct strv names = STRV_INIT;
 	struct job job;
-	char err[256];
+	char err[256], newer[JOB_NAME_MAX];
 	time_t now = time(NULL);
 	size_t i;
 	int ret = -1, r;
@@ -465,6 +534,19 @@ drain_requeue_due(struct drain *d)
 		}
 		if (job.result != JOB_RESULT_FAILED || job.next_try > now)
 			continue;
+
+		/* A newer push of the ref, pending or built, replaces it. */
+		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		if (r == 0)
+			r = drain_find_newer(d, SPOOL_DONE, &job, newer,
+			    sizeof(newer));
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			if (drain_supersede(d, &job, SPOOL_FAILED, newer) < 0)
+				goto out;
+			continue;
+		}
 		job.result = JOB_RESULT_NONE;
 		job.source = JOB_SOURCE_RETRY;
 		log_info("job %s: requeued for attempt %u", job.name,

@@ -15,6 +15,13 @@
 int guard_check(const struct conf *cf);
 
 /*
+ * Catch SIGTERM and SIGINT: a running engine command is then ended with its
+ * whole process group (see run_stop_flag) and drain_run() stops after
+ * requeueing its job.  0 or -1 (reported).
+ */
+int drain_catch_signals(void);
+
+/*
  * pushbuild drain: guard, lock (a second builder returns 0 at once, one
  * line on a terminal), recover active/, then build every job in new/
  * oldest first until none is left.  Returns an exit code (sysexits.h).

@@ -280,7 +280,8 @@ out:
 
 /* Copy s without leading and trailing white space into buf[size]. */
 static int
-engine_copy_trimmed(char *buf, size_t size, const char *s, const char *image)
+engine_copy_trimmed(char *buf, size_t size, const char *s,
+    const char *what)
 {
 	size_t len;
 
@@ -290,40 +291,67 @@ engine_copy_trimmed(char *buf, size_t size, const char *s, const char *image)
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
 	if (len == 0 || len >= size)
-		return log_error(
-		    "inspect image '%s': no architecture in the answer", image);
+		return log_error("%s: no usable answer", what);
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return 0;
+}
+
+/*
+ * Run "<engine> [options] WORDS..." (words NULL-terminated), capture its
+ * output, trimmed, into buf.  what names the action in messages.
+ * 0 or -1 (reported).
+ */
+static int
+engine_query(struct engine *e, const char *const *words, const char *what,
+    char *buf, size_t size)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	int ret = -1;
+
+	engine_argv_start(&argv, e->conf, e->path);
+	for (; *words != NULL; words++)
+		strv_push(&argv, *words);
+	r.capture = true;
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+	if (engine_check(&r, what) < 0)
+		goto out;
+	ret = engine_copy_trimmed(buf, size, r.out, what);
+out:
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
 }
 
 int
 engine_image_arch(struct engine *e, const char *image, char *buf,
     size_t size)
 {
-	struct strv argv = STRV_INIT;
-	struct run r = RUN_INIT;
-	char *what = NULL;
-	int ret = -1;
+	const char *words[] = { "image", "inspect", "--format",
+	    "{{.Architecture}}", image, NULL };
+	char *what = xasprintf("inspect image '%s'", image);
+	int ret;
 
-	engine_argv_start(&argv, e->conf, e->path);
-	strv_push(&argv, "image");
-	strv_push(&argv, "inspect");
-	strv_push(&argv, "--format");
-	strv_push(&argv, "{{.Architecture}}");
-	strv_push(&argv, image);
-	r.capture = true;
-	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
-		goto out;
-	what = xasprintf("inspect image '%s'", image);
-	if (engine_check(&r, what) < 0)
-		goto out;
-	ret = engine_copy_trimmed(buf, size, r.out, image);
-out:
+	ret = engine_query(e, words, what, buf, size);
 	free(what);
-	run_release(&r);
-	strv_clear(&argv);
 	return ret;
+}
+
+int
+engine_host_arch(struct engine *e, char *buf, size_t size)
+{
+	/* podman answers for its host in "info"; docker for its daemon. */
+	static const char *const podman[] = { "info", "--format",
+	    "{{.Host.Arch}}", NULL };
+	static const char *const docker[] = { "version", "--format",
+	    "{{.Server.Arch}}", NULL };
+	const char *base = strrchr(e->path, '/');
+
+	base = base != NULL ? base + 1 : e->path;
+	return engine_query(e, strstr(base, "podman") != NULL ? podman :
+	    docker, "ask the engine its architecture", buf, size);
 }
 
 const char *

@@ -88,6 +88,13 @@ int engine_tag(struct engine *e, const char *src, const char *dst);
 int engine_image_arch(struct engine *e, const char *image, char *buf,
     size_t size);
 
+/*
+ * The architecture the engine itself runs images for (amd64, arm64), into
+ * buf: "podman info" or "docker version" (the daemon's).  Fails when the
+ * engine is not reachable.  0 or -1 (reported).
+ */
+int engine_host_arch(struct engine *e, char *buf, size_t size);
+
 /* The engine's name for the uname machine m: x86_64 -> amd64, ... */
 const char *engine_arch_name(const char *machine);
 

@@ -33,6 +33,24 @@ is "drain under setarch i686 exits 1" "$rc" 1
 ok "its banner names i686" grep -q 'refusing to build on i686' "$T/out"
 is "the job is still pending" "$(jobs_in new)" 1
 
+# An engine that runs images for another architecture (emulation) is
+# refused like the host; an engine that does not answer leaves the queue.
+echo arm64 >"$T/engine.arch"
+rc=0
+"$PB" drain >"$T/out" 2>&1 || rc=$?
+is "an arm64 engine on this host: drain exits 1" "$rc" 1
+ok "it names both architectures" grep -q 'engine runs arm64 images, the workers need amd64' "$T/out"
+is "the job is still pending" "$(jobs_in new)" 1
+ok "no build was started" sh -c "! grep -q '|build|' '$T/engine.calls'"
+rm -f "$T/engine.arch"
+
+touch "$T/engine.down"
+rc=0
+"$PB" drain >"$T/out" 2>&1 || rc=$?
+is "an engine that does not answer: drain exits 69" "$rc" 69
+is "the job is still pending, untouched" "$(jobs_in new)$(job_field new attempts)" 1
+rm -f "$T/engine.down"
+
 # On the right machine the same job builds.
 rc=0
 PUSHBUILD_TEST_MACHINE=$(uname -m) "$FAKE" drain >"$T/out" 2>&1 || rc=$?

@@ -146,8 +146,9 @@ job_field() {
 # one line "ARGS..." (arguments joined by '|') to $T/engine.calls.  A
 # build exits with the status in $T/engine.fail when that file exists
 # (removed after MAX uses when $T/engine.fail.count holds MAX), sleeps
-# $T/engine.sleep seconds when that file exists; "image inspect" prints
-# $T/engine.arch (default amd64).
+# $T/engine.sleep seconds when that file exists; "image inspect",
+# "version" and "info" print $T/engine.arch (default amd64), or fail when
+# $T/engine.down exists.
 make_standin_engine() {
 	cat >"$1" <<EOS
 #!/bin/sh
@@ -175,7 +176,11 @@ case " $* " in
 		exit "$code"
 	fi
 	;;
-*" inspect "*)
+*" inspect "*|*" version "*|*" info "*)
+	if [ -f "$T/engine.down" ]; then
+		echo "Cannot connect to the engine" >&2
+		exit 1
+	fi
 	if [ -f "$T/engine.arch" ]; then cat "$T/engine.arch"; else echo amd64; fi
 	;;
 esac

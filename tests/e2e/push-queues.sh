@@ -127,7 +127,7 @@ $ZERO $main refs/tags/v9
 EOF
 is "malformed input exits 65" "$status" 65
 is "one line per malformed line" \
-    "$(grep -c '^pushbuild: ignored malformed line [234]: ' "$T/hook.out")" 3
+    "$(grep -c '^pushbuild: ignored line [234]: ' "$T/hook.out")" 3
 is "the good lines are queued" "$(jobs_in new)" 2
 clear_spool
 

@@ -37,6 +37,31 @@ is "built" "$(job_field done result)" built
 is "on its second attempt" "$(job_field done attempts)" 2
 is "failed/ is empty" "$(jobs_in failed)" 0
 
+# A failed job whose ref was pushed again and built meanwhile is
+# superseded by retry, so :latest never moves back to the older commit.
+rm -f "$T"/spool/done/*
+echo 1 >"$T/engine.fail"
+echo 1 >"$T/engine.fail.count"
+echo older >"$T/app/older.txt"
+git -C "$T/app" add older.txt
+git -C "$T/app" commit -q -m older
+git -C "$T/app" push -q vps main 2>/dev/null
+"$PB" drain >/dev/null 2>&1 || true
+is "the older push failed" "$(job_field failed result)" failed
+echo newer >"$T/app/newer.txt"
+git -C "$T/app" add newer.txt
+git -C "$T/app" commit -q -m newer
+git -C "$T/app" push -q vps main 2>/dev/null
+"$PB" drain >/dev/null 2>&1
+is "the newer push built" "$(job_field done result)" built
+: >"$T/engine.calls"
+sleep 3
+"$PB" retry >/dev/null 2>&1
+is "retry supersedes the older job" \
+    "$(grep -l '^result=superseded' "$T"/spool/done/* | wc -l)" 1
+ok "and builds nothing" sh -c "! grep -q '|build|' '$T/engine.calls'"
+rm -f "$T"/spool/done/*
+
 # Permanent: no Dockerfile.worker at the commit.
 rm -f "$T"/spool/done/*
 git -C "$T/app" rm -q Dockerfile.worker
