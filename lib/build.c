@@ -190,7 +190,8 @@ static int
 build_tags(struct build_ctx *ctx)
 {
 	const struct conf_image *img;
-	char *src = NULL, *dst = NULL;
+	struct strv dsts = STRV_INIT, moved = STRV_INIT;
+	char *src = NULL;
 	size_t i, j;
 	int ret = -1;
 
@@ -198,23 +199,26 @@ build_tags(struct build_ctx *ctx)
 		img = ctx->sel[i];
 		free(src);
 		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
-		dst = xasprintf("%s:latest", img->repository);
-		if (build_tag(ctx, src, dst) < 0)
-			goto out;
-		for (j = 0; j < img->workers.n; j++) {
-			free(dst);
-			dst = xasprintf("%s%s:latest", ctx->cf->worker_prefix,
-			    img->workers.v[j]);
-			if (build_tag(ctx, src, dst) < 0)
+		strv_clear(&dsts);
+		strv_pushf(&dsts, "%s:latest", img->repository);
+		for (j = 0; j < img->workers.n; j++)
+			strv_pushf(&dsts, "%s%s:latest",
+			    ctx->cf->worker_prefix, img->workers.v[j]);
+
+		/* A worker tag may be the image's own: "ocr" of -ocr. */
+		for (j = 0; j < dsts.n; j++) {
+			if (strv_contains(&moved, dsts.v[j]))
+				continue;
+			if (build_tag(ctx, src, dsts.v[j]) < 0)
 				goto out;
+			strv_push(&moved, dsts.v[j]);
 		}
-		free(dst);
-		dst = NULL;
 	}
 	ret = 0;
 out:
 	free(src);
-	free(dst);
+	strv_clear(&dsts);
+	strv_clear(&moved);
 	return ret;
 }
 
