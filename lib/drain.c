@@ -111,23 +111,38 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 	return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_FAILED);
 }
 
+/*
+ * Read the job dir/name into *job (empty on entry).  A file that is not a
+ * valid job is moved aside with its reason.  Returns 0 when read, 1 when
+ * moved aside, -1 on error (reported).
+ */
+static int
+drain_read(struct drain *d, enum spool_dir dir, const char *name,
+    struct job *job)
+{
+	char err[256];
+	int r;
+
+	r = spool_read(&d->spool, dir, name, job, err, sizeof(err));
+	if (r <= 0)
+		return r;
+	log_error("job '%s' is corrupt: %s", name, err);
+	return spool_reject(&d->spool, dir, name, err) < 0 ? -1 : 1;
+}
+
 /* Build the claimed job active/name. */
 static int
 drain_build(struct drain *d, const char *name)
 {
 	struct build_request req = { 0 };
 	struct job job;
-	char err[256];
 	enum build_status st;
 	int logfd = -1, ret = -1, r;
 
 	job_init(&job);
-	r = spool_read(&d->spool, SPOOL_ACTIVE, name, &job, err, sizeof(err));
+	r = drain_read(d, SPOOL_ACTIVE, name, &job);
 	if (r != 0) {
-		if (r > 0)
-			log_error("job '%s' is corrupt: %s", name, err);
-		ret = r > 0 ? spool_reject(&d->spool, SPOOL_ACTIVE, name,
-		    err) : -1;
+		ret = r > 0 ? 0 : -1;
 		goto out;
 	}
 	logfd = spool_log_open(&d->spool, name);
@@ -221,7 +236,7 @@ drain_claim(struct drain *d, char *name, size_t size)
 {
 	struct strv names = STRV_INIT;
 	struct job job;
-	char err[256], newer[JOB_NAME_MAX];
+	char newer[JOB_NAME_MAX];
 	size_t i;
 	int ret = -1, r;
 
@@ -230,17 +245,11 @@ drain_claim(struct drain *d, char *name, size_t size)
 		return -1;
 	for (i = 0; i < names.n; i++) {
 		job_release(&job);
-		r = spool_read(&d->spool, SPOOL_NEW, names.v[i], &job, err,
-		    sizeof(err));
+		r = drain_read(d, SPOOL_NEW, names.v[i], &job);
 		if (r < 0)
 			goto out;
-		if (r > 0) {
-			log_error("job '%s' is corrupt: %s", names.v[i], err);
-			if (spool_reject(&d->spool, SPOOL_NEW, names.v[i],
-			    err) < 0)
-				goto out;
+		if (r > 0)
 			continue;
-		}
 		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
 		if (r < 0)
 			goto out;
@@ -276,7 +285,6 @@ drain_recover(struct drain *d)
 	struct strv names = STRV_INIT;
 	struct job job;
 	struct stat st;
-	char err[256];
 	size_t i;
 	int ret = -1, r;
 
@@ -295,16 +303,11 @@ drain_recover(struct drain *d)
 				goto out_errno;
 			continue;
 		}
-		r = spool_read(&d->spool, SPOOL_ACTIVE, name, &job, err,
-		    sizeof(err));
+		r = drain_read(d, SPOOL_ACTIVE, name, &job);
 		if (r < 0)
 			goto out;
-		if (r > 0) {
-			log_error("job '%s' is corrupt: %s", name, err);
-			if (spool_reject(&d->spool, SPOOL_ACTIVE, name, err) < 0)
-				goto out;
+		if (r > 0)
 			continue;
-		}
 		job.attempts++;
 		log_info("job %s: recovered from an interrupted build "
 		    "(attempt %u)", name, job.attempts);
@@ -511,7 +514,7 @@ drain_requeue_due(struct drain *d)
 {
 	struct strv names = STRV_INIT;
 	struct job job;
-	char err[256], newer[JOB_NAME_MAX];
+	char newer[JOB_NAME_MAX];
 	time_t now = time(NULL);
 	size_t i;
 	int ret = -1, r;
@@ -521,17 +524,11 @@ drain_requeue_due(struct drain *d)
 		return -1;
 	for (i = 0; i < names.n; i++) {
 		job_release(&job);
-		r = spool_read(&d->spool, SPOOL_FAILED, names.v[i], &job, err,
-		    sizeof(err));
+		r = drain_read(d, SPOOL_FAILED, names.v[i], &job);
 		if (r < 0)
 			goto out;
-		if (r > 0) {
-			log_error("job '%s' is corrupt: %s", names.v[i], err);
-			if (spool_reject(&d->spool, SPOOL_FAILED, names.v[i],
-			    err) < 0)
-				goto out;
+		if (r > 0)
 			continue;
-		}
 		if (job.result != JOB_RESULT_FAILED || job.next_try > now)
 			continue;
 
