@@ -35,7 +35,7 @@ usage(void)
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
-	    "--image name] [rev]\n"
+	    "--image name] [--force] [rev]\n"
 	    "       pushbuild [-c config] status\n"
 	    "       pushbuild [-c config] log job\n");
 }
@@ -127,6 +127,7 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		{ "base", no_argument, NULL, 'b' },
 		{ "ocr", no_argument, NULL, 'o' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct build_request req = { 0 };
@@ -145,6 +146,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 			strv_push(&images, c == 'b' ? "base" : "ocr");
 		else if (c == 'i')
 			strv_push(&images, optarg);
+		else if (c == 'f')
+			req.force = true;
 		else
 			return usage(), strv_clear(&images), EX_USAGE;
 	}

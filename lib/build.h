@@ -25,10 +25,15 @@ struct build_request {
 	bool		 restart;	/* honour [restart] enabled */
 	int		 log_fd;	/* engine output, or -1 */
 	bool		 echo;		/* stream output to stdout too */
+	bool		 force;		/* build even if the images exist */
+	bool		*already_built;	/* out: set when nothing was built
+					   because the images existed */
 };
 
 /*
- * Build req->commit from repo as cf says.  The tree is checked out into
+ * Build req->commit from repo as cf says.  Unless req->force, a commit
+ * whose every selected image exists as REPO:<short> with its GIT_SHA label
+ * is not built again: its tags still move and the restart still runs.  The tree is checked out into
  * <workdir>/<name>, removed afterwards.  Returns BUILD_OK, or a failure
  * (reported; log_last() holds the reason).
  */

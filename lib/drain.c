@@ -86,10 +86,11 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 
 	job->finished = time(NULL);
 	if (st == BUILD_OK) {
-		job->result = JOB_RESULT_BUILT;
+		if (job->result != JOB_RESULT_ALREADY_BUILT)
+			job->result = JOB_RESULT_BUILT;
 		job_set_error(job, NULL);
-		log_info("job %s: built %.12s %s", job->name, job->commit,
-		    job->ref);
+		log_info("job %s: %s %.12s %s", job->name,
+		    job_result_name(job->result), job->commit, job->ref);
 		return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_DONE);
 	}
 
@@ -137,6 +138,7 @@ drain_build(struct drain *d, const char *name)
 	struct build_request req = { 0 };
 	struct job job;
 	enum build_status st;
+	bool already = false;
 	int logfd = -1, ret = -1, r;
 
 	job_init(&job);
@@ -158,6 +160,8 @@ drain_build(struct drain *d, const char *name)
 	req.name = job.name;
 	req.restart = !job.no_restart;
 	req.log_fd = logfd;
+	req.force = job.force;
+	req.already_built = &already;
 	st = build_commit(d->cf, d->repo, &req);
 	if (drain_stop != 0) {
 		/* Stopped by the operator: not the job's fault. */
@@ -167,6 +171,8 @@ drain_build(struct drain *d, const char *name)
 		    "%d", name, (int)drain_stop);
 		ret = spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_NEW);
 	} else {
+		if (already)
+			job.result = JOB_RESULT_ALREADY_BUILT;
 		ret = drain_finish(d, &job, st);
 	}
 out:

@@ -340,6 +340,46 @@ engine_image_arch(struct engine *e, const char *image, char *buf,
 }
 
 int
+engine_image_label(struct engine *e, const char *image, const char *label,
+    char *buf, size_t size)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	const char *v, *end;
+	int ret = -1;
+
+	engine_argv_start(&argv, e->conf, e->path);
+	strv_push(&argv, "image");
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format");
+	strv_pushf(&argv, "{{index .Config.Labels \"%s\"}}", label);
+	strv_push(&argv, image);
+	r.capture = true;
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+
+	/* A missing image is an answer here, not a failure. */
+	ret = 1;
+	if (r.status != 0 || r.timed_out || r.interrupted)
+		goto out;
+	for (v = r.out; isspace((unsigned char)*v); v++)
+		;
+	for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]);
+	    end--)
+		;
+	if (end == v || (size_t)(end - v) >= size ||
+	    strncmp(v, "<no value>", (size_t)(end - v)) == 0)
+		goto out;
+	memcpy(buf, v, (size_t)(end - v));
+	buf[end - v] = '\0';
+	ret = 0;
+out:
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+int
 engine_host_arch(struct engine *e, char *buf, size_t size)
 {
 	/* podman answers for its host in "info"; docker for its daemon. */

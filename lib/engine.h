@@ -89,6 +89,14 @@ int engine_image_arch(struct engine *e, const char *image, char *buf,
     size_t size);
 
 /*
+ * The value of label on image into buf.  Returns 0 when found; 1 when the
+ * image does not exist or has no such label (not an error: nothing is
+ * reported); -1 when the engine could not be run (reported).
+ */
+int engine_image_label(struct engine *e, const char *image,
+    const char *label, char *buf, size_t size);
+
+/*
  * The architecture the engine itself runs images for (amd64, arm64), into
  * buf: "podman info" or "docker version" (the daemon's).  Fails when the
  * engine is not reachable.  0 or -1 (reported).

@@ -70,6 +70,28 @@ is "the worker tag moved too" \
 is "the first commit's tag still names it" \
     "$(label "fiskai-worker:$SHORT" GIT_SHA)" "$SHA"
 
+# Dedup: a commit whose images exist is not built again, but its tags
+# still move (here: back to the first commit, as an operator asked).
+date1=$(label "fiskai-worker:$SHORT" BUILD_DATE)
+rm -f "$T"/spool/done/*
+"$PB" enqueue --ref refs/heads/main "$SHA" >/dev/null
+"$PB" drain >"$T/out" 2>&1
+is "the job is recorded as already built" "$(job_field done result)" \
+    already-built
+is "the image was not rebuilt" "$(label "fiskai-worker:$SHORT" BUILD_DATE)" \
+    "$date1"
+is ":latest moved to that commit all the same" \
+    "$(label fiskai-worker:latest GIT_SHA)" "$SHA"
+
+# --force rebuilds.
+sleep 1
+rm -f "$T"/spool/done/*
+"$PB" enqueue --force --ref refs/heads/main "$SHA" >/dev/null
+"$PB" drain >"$T/out" 2>&1
+is "enqueue --force builds again" "$(job_field done result)" built
+ok "a new image, with a new BUILD_DATE" test \
+    "$(label "fiskai-worker:$SHORT" BUILD_DATE)" != "$date1"
+
 # Nothing to do: silent, exit 0 (cron sends no mail).
 rc=0
 "$PB" drain >"$T/out" 2>&1 || rc=$?
