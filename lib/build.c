@@ -318,6 +318,9 @@ build_commit(const struct conf *cf, git_repository *repo,
 		goto out;
 	ctx.e.log_fd = req->log_fd;
 	ctx.e.echo = req->echo;
+
+	/* Marks every child of this job, for a builder that finds it left. */
+	strv_pushf(&ctx.e.env, "%s=%s", BUILD_MARKER, req->name);
 	ret = build_run(&ctx, repo);
 out:
 	if (ret < 0) {

@@ -12,6 +12,12 @@
 
 #include "conf.h"
 
+/*
+ * Every child of a build has BUILD_MARKER=<job name> in its environment,
+ * so that the processes a dead builder left can be found and ended.
+ */
+#define BUILD_MARKER "PUSHBUILD_JOB"
+
 enum build_status {
 	BUILD_OK = 0,
 	BUILD_TRANSIENT = -1,	/* retry may help */

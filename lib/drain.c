@@ -153,6 +153,8 @@ drain_build(struct drain *d, const char *name)
 
 	job.attempts++;
 	job.started = time(NULL);
+	if (spool_run_write(&d->spool, name, job.started) < 0)
+		goto out;
 	log_info("job %s: building %.12s %s (attempt %u)", name, job.commit,
 	    job.ref, job.attempts);
 	log_clear();
@@ -163,6 +165,7 @@ drain_build(struct drain *d, const char *name)
 	req.force = job.force;
 	req.already_built = &already;
 	st = build_commit(d->cf, d->repo, &req);
+	(void)spool_run_clear(&d->spool);	/* a stale hint is harmless */
 	if (drain_stop != 0) {
 		/* Stopped by the operator: not the job's fault. */
 		job.attempts--;
@@ -280,6 +283,23 @@ out:
 }
 
 /*
+ * End what the engine of a dead builder may still be doing for job name,
+ * so that no second build runs beside it.  0 or -1 (reported).
+ */
+static int
+drain_kill_leftovers(const char *name)
+{
+	char *marker = xasprintf("%s=%s", BUILD_MARKER, name);
+	int n = run_kill_marked(marker);
+
+	free(marker);
+	if (n > 0)
+		log_info("job %s: ended %d process(es) left by the dead "
+		    "builder", name, n);
+	return n < 0 ? -1 : 0;
+}
+
+/*
  * Put back what a dead builder left in active/: a job already stored in
  * done/ or failed/ had finished (only the unlink was lost); any other goes
  * back to new/ with its interrupted attempt counted, or dies when that was
@@ -317,6 +337,8 @@ drain_recover(struct drain *d)
 		job.attempts++;
 		log_info("job %s: recovered from an interrupted build "
 		    "(attempt %u)", name, job.attempts);
+		if (drain_kill_leftovers(name) < 0)
+			goto out;
 		if (job.attempts >= d->cf->max_attempts) {
 			log_clear();
 			log_error("interrupted %u time(s)", job.attempts);
@@ -468,7 +490,8 @@ drain_jobs(struct drain *d)
 	long pending;
 	int r = 0;
 
-	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
+	if (spool_run_clear(&d->spool) < 0 || drain_recover(d) < 0 ||
+	    drain_sweep_tmp(d) < 0)
 		return EX_CANTCREAT;
 	pending = drain_pending(d);
 	if (pending <= 0)

@@ -219,3 +219,12 @@ setup_pushed_app() {
 	SHORT=$(echo "$SHA" | cut -c1-7)
 	export PUSHBUILD_CONFIG="$T/pushbuild.ini"
 }
+
+# gone PID: the process has ended (a zombie counts: PID 1 may not reap
+# orphans in a container).
+gone() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	""|Z*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
