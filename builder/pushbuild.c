@@ -34,6 +34,7 @@ usage(void)
 	    "rev ...\n"
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
+	    "       pushbuild [-c config] requeue job\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
 	    "--image name] [--force] [rev]\n"
 	    "       pushbuild [-c config] status\n"
@@ -369,6 +370,8 @@ main(int argc, char **argv)
 		ret = drain_run(&cf);
 	else if (strcmp(argv[0], "retry") == 0 && argc == 1)
 		ret = retry_run(&cf);
+	else if (strcmp(argv[0], "requeue") == 0 && argc == 2)
+		ret = requeue_run(&cf, argv[1]);
 	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			ret = cmds[i].fn(&cf, argc, argv);

@@ -603,3 +603,44 @@ retry_run(const struct conf *cf)
 	drain_close(&d);
 	return ret;
 }
+
+int
+requeue_run(const struct conf *cf, const char *name)
+{
+	struct spool sp;
+	struct job job;
+	char err[256], ref[256];
+	int r, ret = EX_DATAERR;
+
+	if (strchr(name, '/') != NULL || *name == '.' || *name == '\0') {
+		log_error("requeue '%s': not a job name", name);
+		return EX_USAGE;
+	}
+	if (spool_open(&sp, cf->spool_dir, false) < 0)
+		return EX_NOINPUT;
+	job_init(&job);
+	r = spool_read(&sp, SPOOL_FAILED, name, &job, err, sizeof(err));
+	if (r != 0) {
+		if (r > 0)
+			log_error("requeue '%s': %s", name, err);
+		ret = r > 0 ? EX_DATAERR : EX_NOINPUT;
+		goto out;
+	}
+
+	/* A fresh start: the operator has presumably fixed the cause. */
+	job.result = JOB_RESULT_NONE;
+	job.source = JOB_SOURCE_MANUAL;
+	job.attempts = 0;
+	job.next_try = 0;
+	if (spool_store(&sp, &job, SPOOL_FAILED, SPOOL_NEW) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: requeued %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret;
+}

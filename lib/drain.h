@@ -42,4 +42,10 @@ unsigned drain_backoff(const struct conf *cf, unsigned attempts,
  */
 int retry_run(const struct conf *cf);
 
+/*
+ * pushbuild requeue: put the failed or dead job failed/name back in new/
+ * with its attempts reset.  Returns an exit code.
+ */
+int requeue_run(const struct conf *cf, const char *name);
+
 #endif
