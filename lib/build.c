@@ -284,6 +284,13 @@ build_run(struct build_ctx *ctx, git_repository *repo)
 		    ctx->cf->restart_dir);
 		if (engine_restart(&ctx->e, &ctx->bi) < 0)
 			return -1;
+
+		/* The stale-worker incident: compose kept an old image. */
+		if (engine_verify_workers(&ctx->e, &ctx->bi) < 0) {
+			ctx->permanent = true;
+			return -1;
+		}
+		build_step(ctx, "every worker runs %s", ctx->bi.commit);
 	}
 	return 0;
 }
