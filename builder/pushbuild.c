@@ -30,7 +30,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
+	    "usage: pushbuild [-h | -V]\n"
+	    "       pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
 	    "rev ...\n"
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
@@ -345,13 +346,28 @@ main(int argc, char **argv)
 	size_t i;
 	bool use_syslog = false;
 
-	while ((c = getopt(argc, argv, "+c:s")) != -1) {
-		if (c == 'c')
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((c = getopt_long(argc, argv, "+c:shV", opts, NULL)) != -1) {
+		if (c == 'c') {
 			conffile = optarg;
-		else if (c == 's')
+		} else if (c == 's') {
 			use_syslog = true;
-		else
+		} else if (c == 'h') {
+			usage();
+			return 0;
+		} else if (c == 'V') {
+			printf("pushbuild %s (libgit2 %d.%d.%d)\n",
+			    PACKAGE_VERSION, LIBGIT2_VER_MAJOR,
+			    LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION);
+			return 0;
+		} else {
 			return usage(), EX_USAGE;
+		}
 	}
 	log_init("pushbuild", use_syslog);
 	argc -= optind;
