@@ -36,6 +36,7 @@ usage(void)
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
 	    "       pushbuild [-c config] requeue job\n"
+	    "       pushbuild [-s] [-c config] rollback [rev]\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
 	    "--image name] [--force] [rev]\n"
 	    "       pushbuild [-c config] status\n"
@@ -388,6 +389,8 @@ main(int argc, char **argv)
 		ret = retry_run(&cf);
 	else if (strcmp(argv[0], "requeue") == 0 && argc == 2)
 		ret = requeue_run(&cf, argv[1]);
+	else if (strcmp(argv[0], "rollback") == 0 && argc <= 2)
+		ret = rollback_run(&cf, argc == 2 ? argv[1] : NULL);
 	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			ret = cmds[i].fn(&cf, argc, argv);

@@ -271,6 +271,11 @@ build_run(struct build_ctx *ctx, git_repository *repo)
 		    "(force rebuilds)", ctx->req->commit);
 		if (ctx->req->already_built != NULL)
 			*ctx->req->already_built = true;
+	} else if (ctx->req->no_build) {
+		ctx->permanent = true;
+		return log_error("images of %s are not there any more; a "
+		    "rollback does not build (pushbuild build %s does)",
+		    ctx->req->commit, ctx->req->commit);
 	} else if (build_images(ctx, repo) < 0) {
 		return -1;
 	}

@@ -32,6 +32,7 @@ struct build_request {
 	int		 log_fd;	/* engine output, or -1 */
 	bool		 echo;		/* stream output to stdout too */
 	bool		 force;		/* build even if the images exist */
+	bool		 no_build;	/* only retag: fail if images are gone */
 	bool		*already_built;	/* out: set when nothing was built
 					   because the images existed */
 };

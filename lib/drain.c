@@ -163,6 +163,7 @@ drain_build(struct drain *d, const char *name)
 	req.restart = !job.no_restart;
 	req.log_fd = logfd;
 	req.force = job.force;
+	req.no_build = job.rollback;
 	req.already_built = &already;
 	st = build_commit(d->cf, d->repo, &req);
 	(void)spool_run_clear(&d->spool);	/* a stale hint is harmless */
@@ -643,4 +644,100 @@ out:
 	job_release(&job);
 	spool_close(&sp);
 	return ret;
+}
+
+/*
+ * The deploy to roll back to, from done/: newest first, the jobs that built
+ * (or found built) their images; the first is what runs now, the next of
+ * another commit is the one before.  Its commit and ref are copied into
+ * *target (empty on entry).  0, or -1 (reported) when there is none.
+ */
+static int
+rollback_find(struct spool *sp, struct job *target)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char now[HEX_ID_MAX + 1] = "", err[256];
+	size_t i;
+	int ret = -1;
+
+	if (spool_list(sp, SPOOL_DONE, &names) < 0)
+		return -1;
+	for (i = names.n; ret < 0 && i-- > 0; ) {
+		job_init(&job);
+		if (spool_read(sp, SPOOL_DONE, names.v[i], &job, err,
+		    sizeof(err)) == 0 && (job.result == JOB_RESULT_BUILT ||
+		    job.result == JOB_RESULT_ALREADY_BUILT)) {
+			if (*now == '\0') {
+				snprintf(now, sizeof(now), "%s", job.commit);
+			} else if (strcmp(job.commit, now) != 0) {
+				snprintf(target->commit, sizeof(target->commit),
+				    "%s", job.commit);
+				target->ref = xstrdup(job.ref);
+				ret = 0;
+			}
+		}
+		job_release(&job);
+	}
+	strv_clear(&names);
+	if (ret < 0)
+		log_error("rollback: no earlier build in '%s/done' to go back "
+		    "to; name a commit", sp->path);
+	return ret;
+}
+
+/* The commit of rev, from the mirror, into job (and its ref, if any). */
+static int
+rollback_resolve(const struct conf *cf, const char *rev, struct job *job)
+{
+	git_repository *repo = NULL;
+	git_oid oid;
+	char *refname = NULL;
+	int ret = -1;
+
+	if (repo_open(&repo, cf->repo_path, cf->trust_owner) < 0 ||
+	    repo_resolve(&oid, &refname, repo, rev) < 0)
+		goto out;
+	git_oid_tostr(job->commit, sizeof(job->commit), &oid);
+	job->ref = refname != NULL ? refname : xstrdup("");
+	refname = NULL;
+	ret = 0;
+out:
+	free(refname);
+	git_repository_free(repo);
+	return ret;
+}
+
+int
+rollback_run(const struct conf *cf, const char *rev)
+{
+	struct spool sp;
+	struct job job;
+	char ref[256];
+	int ret = EX_DATAERR;
+
+	if (guard_check(cf) < 0)
+		return EXIT_GUARD;
+	if (spool_open(&sp, cf->spool_dir, true) < 0)
+		return EX_CANTCREAT;
+	job_init(&job);
+	if ((rev == NULL ? rollback_find(&sp, &job) :
+	    rollback_resolve(cf, rev, &job)) < 0)
+		goto out;
+
+	/* Queued like any job, so it waits for a build in progress. */
+	job.source = JOB_SOURCE_MANUAL;
+	job.rollback = true;
+	if (spool_enqueue(&sp, &job) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: queued rollback to %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	fflush(stdout);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret == 0 ? drain_run(cf) : ret;
 }

@@ -48,4 +48,11 @@ int retry_run(const struct conf *cf);
  */
 int requeue_run(const struct conf *cf, const char *name);
 
+/*
+ * pushbuild rollback: queue a job that retags the images of rev (or, when
+ * rev is NULL, of the deploy before the current one, from done/) as
+ * :latest and restarts, never building, then drain.  Returns an exit code.
+ */
+int rollback_run(const struct conf *cf, const char *rev);
+
 #endif
