@@ -32,12 +32,15 @@ void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
+	    "usage: pushbuild [-h | -V]\n"
+	    "       pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
 	    "rev ...\n"
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
+	    "       pushbuild [-c config] requeue job\n"
+	    "       pushbuild [-s] [-c config] rollback [rev]\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
-	    "--image name] [rev]\n"
+	    "--image name] [--force] [rev]\n"
 	    "       pushbuild [-c config] status [--json]\n"
 	    "       pushbuild [-c config] log [-f] job\n"
 	    "       pushbuild [-c config] check\n"
@@ -133,6 +136,7 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		{ "base", no_argument, NULL, 'b' },
 		{ "ocr", no_argument, NULL, 'o' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct build_request req = { 0 };
@@ -151,6 +155,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 			strv_push(&images, c == 'b' ? "base" : "ocr");
 		else if (c == 'i')
 			strv_push(&images, optarg);
+		else if (c == 'f')
+			req.force = true;
 		else
 			return usage(), strv_clear(&images), EX_USAGE;
 	}
@@ -234,13 +240,28 @@ main(int argc, char **argv)
 	size_t i;
 	bool use_syslog = false;
 
-	while ((c = getopt(argc, argv, "+c:s")) != -1) {
-		if (c == 'c')
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((c = getopt_long(argc, argv, "+c:shV", opts, NULL)) != -1) {
+		if (c == 'c') {
 			conffile = optarg;
-		else if (c == 's')
+		} else if (c == 's') {
 			use_syslog = true;
-		else
+		} else if (c == 'h') {
+			usage();
+			return 0;
+		} else if (c == 'V') {
+			printf("pushbuild %s (libgit2 %d.%d.%d)\n",
+			    PACKAGE_VERSION, LIBGIT2_VER_MAJOR,
+			    LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION);
+			return 0;
+		} else {
 			return usage(), EX_USAGE;
+		}
 	}
 	log_init("pushbuild", use_syslog);
 	argc -= optind;
@@ -262,6 +283,10 @@ main(int argc, char **argv)
 		ret = drain_run(&cf);
 	else if (strcmp(argv[0], "retry") == 0 && argc == 1)
 		ret = retry_run(&cf);
+	else if (strcmp(argv[0], "requeue") == 0 && argc == 2)
+		ret = requeue_run(&cf, argv[1]);
+	else if (strcmp(argv[0], "rollback") == 0 && argc <= 2)
+		ret = rollback_run(&cf, argc == 2 ? argv[1] : NULL);
 	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			ret = cmds[i].fn(&cf, argc, argv);

@@ -123,17 +123,17 @@ summary_read_run(struct summary *s, struct spool *sp)
 	size_t len;
 	int fd, ret = 0;
 
-	fd = openat(sp->fd, SUMMARY_RUN_FILE,
+	fd = openat(sp->fd, SPOOL_RUN,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 || read_all(fd, SUMMARY_RUN_MAX, &text, &len) < 0) {
-		ret = log_errno("read '%s/%s'", sp->path, SUMMARY_RUN_FILE);
+		ret = log_errno("read '%s/%s'", sp->path, SPOOL_RUN);
 		goto out;
 	}
 	if (summary_run_parse(&s->run, text) < 0) {
 		log_warn("read '%s/%s': not a run file; ignored", sp->path,
-		    SUMMARY_RUN_FILE);
+		    SPOOL_RUN);
 		goto out;
 	}
 	s->run.stale = kill(s->run.pid, 0) < 0 && errno == ESRCH;

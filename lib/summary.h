@@ -15,9 +15,6 @@
 #include "spool.h"
 #include "util.h"
 
-/* The file a builder writes into the spool while it builds. */
-#define SUMMARY_RUN_FILE "run"
-
 /* The states of a job: failed/ holds both failed and dead jobs. */
 enum summary_state {
 	SUMMARY_PENDING,	/* new/ */
@@ -35,7 +32,7 @@ struct summary_list {
 	struct strv	 bad;		/* "NAME: reason" of unreadable files */
 };
 
-/* The run file: "pid=N", "job=NAME", "started=UNIX" lines. */
+/* The run file (SPOOL_RUN in spool.h), as summary_run_parse() reads it. */
 struct summary_run {
 	bool		 present;
 	pid_t		 pid;

@@ -98,7 +98,7 @@ write_run(struct fixture *fx, const char *text)
 {
 	int fd;
 
-	fd = openat(fx->sp.fd, SUMMARY_RUN_FILE,
+	fd = openat(fx->sp.fd, SPOOL_RUN,
 	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write_all(fd, text, strlen(text)), 0);
