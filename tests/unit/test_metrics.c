@@ -23,6 +23,7 @@
 #include "job.h"
 #include "metrics.h"
 #include "spool.h"
+#include "spool_jobs.h"
 #include "util.h"
 
 #define C40 "0123456789abcdef0123456789abcdef01234567"
@@ -38,17 +39,12 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
-	char *path;
 
 	strcpy(fx->dir, "/tmp/test_metrics.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	path = xasprintf("%s/spool", fx->dir);
-	if (spool_open(&fx->sp, path, true) < 0)
-		return -1;
-	free(path);
-	fx->cf.metrics_textfile = xasprintf("%s/pushbuild.prom", fx->dir);
 	*state = fx;
+	if (spool_jobs_setup(fx->dir, &fx->sp) < 0)
+		return -1;
+	fx->cf.metrics_textfile = xasprintf("%s/pushbuild.prom", fx->dir);
 	return 0;
 }
 
@@ -66,24 +62,13 @@ teardown(void **state)
 	return r;
 }
 
-/* Queue a job enqueued at t and store it in to as given. */
+/* A job of main in the fixture's spool: see spool_jobs_add(). */
 static void
 add_job(struct fixture *fx, time_t t, enum spool_dir to,
     enum job_result result, time_t started, time_t finished)
 {
-	struct job job;
-
-	job_init(&job);
-	strcpy(job.commit, C40);
-	job.ref = xstrdup("refs/heads/main");
-	job.enqueued = t;
-	assert_int_equal(spool_enqueue(&fx->sp, &job), 0);
-	job.result = result;
-	job.started = started;
-	job.finished = finished;
-	if (to != SPOOL_NEW)
-		assert_int_equal(spool_store(&fx->sp, &job, SPOOL_NEW, to), 0);
-	job_release(&job);
+	spool_jobs_add(&fx->sp, C40, "refs/heads/main", t, to, result,
+	    started, finished);
 }
 
 /* Read the metrics file into fx->text. */

@@ -21,6 +21,7 @@
 
 #include "job.h"
 #include "spool.h"
+#include "spool_jobs.h"
 #include "summary.h"
 #include "util.h"
 
@@ -37,17 +38,10 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
-	char *path;
 
 	strcpy(fx->dir, "/tmp/test_summary.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	path = xasprintf("%s/spool", fx->dir);
-	if (spool_open(&fx->sp, path, true) < 0)
-		return -1;
-	free(path);
 	*state = fx;
-	return 0;
+	return spool_jobs_setup(fx->dir, &fx->sp);
 }
 
 static int
@@ -63,33 +57,13 @@ teardown(void **state)
 	return r;
 }
 
-/*
- * Queue a job of commit and ref enqueued at t, then store it in to with
- * result, started and finished as given.
- */
+/* A job in the fixture's spool: see spool_jobs_add(). */
 static void
 add_job(struct fixture *fx, const char *commit, const char *ref, time_t t,
     enum spool_dir to, enum job_result result, time_t started,
     time_t finished)
 {
-	struct job job;
-
-	job_init(&job);
-	strcpy(job.commit, commit);
-	job.ref = xstrdup(ref);
-	job.enqueued = t;
-	assert_int_equal(spool_enqueue(&fx->sp, &job), 0);
-	job.result = result;
-	job.started = started;
-	job.finished = finished;
-	job.attempts = result == JOB_RESULT_NONE ? 0 : 1;
-	if (result == JOB_RESULT_FAILED)
-		job.next_try = finished + 60;
-	if (result == JOB_RESULT_FAILED || result == JOB_RESULT_DEAD)
-		job_set_error(&job, "build failed");
-	if (to != SPOOL_NEW)
-		assert_int_equal(spool_store(&fx->sp, &job, SPOOL_NEW, to), 0);
-	job_release(&job);
+	spool_jobs_add(&fx->sp, commit, ref, t, to, result, started, finished);
 }
 
 /* Write text as the spool's run file. */
