@@ -5,9 +5,10 @@
  * directory listings, so a job can be missed or seen twice for one
  * moment; the next reading is right again.  A file that vanishes between
  * the listing and the read is skipped (spool_read has said so on stderr,
- * which is rare enough); one that does not parse is listed as bad.  The run file is written by the builder while it builds (by a
- * rename, so it is read whole or not at all); its pid is asked with
- * kill(pid, 0) whether it still runs.
+ * which is rare enough); one that does not parse is listed as bad.  The
+ * run file is written by the builder while it builds (by a rename, so it
+ * is read whole or not at all); its pid is asked with kill(pid, 0)
+ * whether it still runs.
  */
 #include "config.h"
 

@@ -29,7 +29,7 @@ enum summary_state {
 struct summary_list {
 	struct job	*jobs;
 	size_t		 n;
-	struct strv	 bad;		/* "NAME: reason" of unreadable files */
+	struct strv	 bad;		/* unreadable: "NAME: reason" */
 };
 
 /* The run file (SPOOL_RUN in spool.h), as summary_run_parse() reads it. */

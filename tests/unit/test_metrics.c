@@ -31,7 +31,7 @@
 struct fixture {
 	char		 dir[64];
 	struct spool	 sp;
-	struct conf	 cf;		/* only metrics_textfile is set */
+	struct conf	 cf;		/* only metrics_textfile set */
 	char		*text;		/* the file, read back */
 };
 
