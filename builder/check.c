@@ -353,7 +353,7 @@ cmd_check(const struct conf *cf, int argc, char **argv)
 	struct check c = { cf, 0 };
 
 	if (argc != 1)
-		return usage(), EX_USAGE;
+		return usage();
 	log_set_quiet(true);
 	check_ok(&c, "config '%s' loads", cf->path);
 	check_arch(&c);

@@ -13,8 +13,8 @@
 
 #include "conf.h"
 
-/* Print the synopsis of every command to stderr (pushbuild.c). */
-void usage(void);
+/* Print the synopsis of every command to stderr; EX_USAGE (pushbuild.c). */
+int usage(void);
 
 /* pushbuild status [--json]: the queue at a glance (status.c). */
 int cmd_status(const struct conf *cf, int argc, char **argv);

@@ -279,10 +279,10 @@ cmd_install_hook(const struct conf *cf, int argc, char **argv)
 		else if (c == 'f')
 			force = true;
 		else
-			return usage(), EX_USAGE;
+			return usage();
 	}
 	if (argc - optind != 1)
-		return usage(), EX_USAGE;
+		return usage();
 	if ((program = install_hook_program()) == NULL)
 		return EX_UNAVAILABLE;
 

@@ -168,11 +168,11 @@ cmd_log(const struct conf *cf, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		if (c != 'f')
-			return usage(), EX_USAGE;
+			return usage();
 		follow = true;
 	}
 	if (argc - optind != 1)
-		return usage(), EX_USAGE;
+		return usage();
 	if (strchr(argv[optind], '/') != NULL || argv[optind][0] == '.' ||
 	    argv[optind][0] == '\0') {
 		log_error("read log '%s': not a job name", argv[optind]);

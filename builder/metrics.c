@@ -18,7 +18,7 @@ cmd_metrics(const struct conf *cf, int argc, char **argv)
 	int ret = 0;
 
 	if (argc != 1)
-		return usage(), EX_USAGE;
+		return usage();
 	if (*cf->metrics_textfile == '\0') {
 		log_error("write metrics: no [metrics] textfile in '%s'",
 		    cf->path);

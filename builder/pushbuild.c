@@ -28,7 +28,8 @@
 #include "repo.h"
 #include "spool.h"
 
-void
+/* Print the synopsis to stderr; returns EX_USAGE. */
+int
 usage(void)
 {
 	fprintf(stderr,
@@ -47,6 +48,7 @@ usage(void)
 	    "       pushbuild [-c config] install-hook [--copy] [--force] "
 	    "mirror\n"
 	    "       pushbuild [-c config] metrics\n");
+	return EX_USAGE;
 }
 
 /* Open the spool and the mirror for a subcommand; an exit code or 0. */
@@ -83,10 +85,10 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 		else if (c == 'r')
 			ref = optarg;
 		else
-			return usage(), EX_USAGE;
+			return usage();
 	}
 	if (optind == argc)
-		return usage(), EX_USAGE;
+		return usage();
 
 	ret = open_both(cf, &sp, &repo);
 	eq.spool = &sp;
@@ -124,6 +126,49 @@ default_rev(const struct conf *cf)
 	return NULL;
 }
 
+/* Build rev as req says, in the foreground, under the builder lock. */
+static int
+build_foreground(const struct conf *cf, const char *rev,
+    struct build_request *req)
+{
+	struct spool sp;
+	git_repository *repo = NULL;
+	char hex[GIT_OID_HEXSZ + 1], name[JOB_NAME_MAX], *refname = NULL;
+	git_oid oid;
+	int ret;
+
+	ret = open_both(cf, &sp, &repo);
+	if (ret == 0 && drain_catch_signals() < 0)
+		ret = EX_OSERR;
+	if (ret == 0 && spool_lock(&sp) != 0) {
+		log_error("another builder is running; try again when it is "
+		    "done");
+		ret = EX_TEMPFAIL;
+	}
+	if (ret == 0 && repo_resolve(&oid, &refname, repo, rev) < 0)
+		ret = EX_DATAERR;
+	if (ret == 0) {
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		snprintf(name, sizeof(name), "build.%ld", (long)getpid());
+		req->commit = hex;
+		req->name = name;
+		switch (build_commit(cf, repo, req)) {
+		case BUILD_OK:
+			break;
+		case BUILD_TRANSIENT:
+			ret = EX_TEMPFAIL;
+			break;
+		case BUILD_PERMANENT:
+			ret = EX_DATAERR;
+			break;
+		}
+	}
+	free(refname);
+	git_repository_free(repo);
+	spool_close(&sp);
+	return ret;
+}
+
 /*
  * pushbuild build: the same build as a job, in the foreground with output
  * streamed, outside the queue (but under the builder lock).
@@ -141,12 +186,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 	};
 	struct build_request req = { 0 };
 	struct strv images = STRV_INIT;
-	struct spool sp = { 0 };
-	git_repository *repo = NULL;
-	const char *rev;
-	char hex[GIT_OID_HEXSZ + 1], name[JOB_NAME_MAX], *refname = NULL;
-	git_oid oid;
-	int c, ret;
+	const char *rev = NULL;
+	int c, ret = EX_USAGE;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'a')
@@ -158,51 +199,28 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		else if (c == 'f')
 			req.force = true;
 		else
-			return usage(), strv_clear(&images), EX_USAGE;
+			goto usage;
 	}
 	if (argc - optind > 1)
-		return usage(), strv_clear(&images), EX_USAGE;
+		goto usage;
 	rev = optind < argc ? argv[optind] : default_rev(cf);
 	if (rev == NULL)
-		return strv_clear(&images), EX_USAGE;
-	if (guard_check(cf) < 0)
-		return strv_clear(&images), EXIT_GUARD;
+		goto out;
+	if (guard_check(cf) < 0) {
+		ret = EXIT_GUARD;
+		goto out;
+	}
 
-	ret = open_both(cf, &sp, &repo);
-	if (ret == 0 && drain_catch_signals() < 0)
-		ret = EX_OSERR;
-	if (ret == 0 && spool_lock(&sp) != 0) {
-		log_error("another builder is running; try again when it is "
-		    "done");
-		ret = EX_TEMPFAIL;
-	}
-	if (ret == 0 && repo_resolve(&oid, &refname, repo, rev) < 0)
-		ret = EX_DATAERR;
-	if (ret == 0) {
-		git_oid_tostr(hex, sizeof(hex), &oid);
-		snprintf(name, sizeof(name), "build.%ld", (long)getpid());
-		req.commit = hex;
-		req.name = name;
-		req.images = &images;
-		/* Restart only with every image: compose names them all. */
-		req.restart = images.n == 0;
-		req.log_fd = -1;
-		req.echo = true;
-		switch (build_commit(cf, repo, &req)) {
-		case BUILD_OK:
-			break;
-		case BUILD_TRANSIENT:
-			ret = EX_TEMPFAIL;
-			break;
-		case BUILD_PERMANENT:
-			ret = EX_DATAERR;
-			break;
-		}
-	}
-	free(refname);
+	req.images = &images;
+	req.restart = images.n == 0;	/* compose names every image */
+	req.log_fd = -1;
+	req.echo = true;
+	ret = build_foreground(cf, rev, &req);
+	goto out;
+usage:
+	usage();
+out:
 	strv_clear(&images);
-	git_repository_free(repo);
-	spool_close(&sp);
 	return ret;
 }
 
@@ -219,8 +237,9 @@ config_path(const char *opt)
 	return CONF_DEFAULT_PATH;
 }
 
-int
-main(int argc, char **argv)
+/* Run the subcommand argv[0] with cf; an exit code. */
+static int
+dispatch(const struct conf *cf, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -234,17 +253,35 @@ main(int argc, char **argv)
 		{ "install-hook", cmd_install_hook },
 		{ "metrics", cmd_metrics },
 	};
-	struct conf cf;
-	const char *conffile = NULL;
-	int c, ret = -1;
 	size_t i;
-	bool use_syslog = false;
 
+	optind = 0;
+	if (strcmp(argv[0], "drain") == 0 && argc == 1)
+		return drain_run(cf);
+	if (strcmp(argv[0], "retry") == 0 && argc == 1)
+		return retry_run(cf);
+	if (strcmp(argv[0], "requeue") == 0 && argc == 2)
+		return requeue_run(cf, argv[1]);
+	if (strcmp(argv[0], "rollback") == 0 && argc <= 2)
+		return rollback_run(cf, argc == 2 ? argv[1] : NULL);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			return cmds[i].fn(cf, argc, argv);
+	return usage();
+}
+
+int
+main(int argc, char **argv)
+{
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct conf cf;
+	const char *conffile = NULL;
+	bool use_syslog = false;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "+c:shV", opts, NULL)) != -1) {
 		if (c == 'c') {
@@ -252,7 +289,7 @@ main(int argc, char **argv)
 		} else if (c == 's') {
 			use_syslog = true;
 		} else if (c == 'h') {
-			usage();
+			(void)usage();
 			return 0;
 		} else if (c == 'V') {
 			printf("pushbuild %s (libgit2 %d.%d.%d)\n",
@@ -260,14 +297,14 @@ main(int argc, char **argv)
 			    LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION);
 			return 0;
 		} else {
-			return usage(), EX_USAGE;
+			return usage();
 		}
 	}
 	log_init("pushbuild", use_syslog);
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		return usage(), EX_USAGE;
+		return usage();
 	if (conf_load(&cf, config_path(conffile)) < 0) {
 		if (strcmp(argv[0], "check") == 0)
 			return cmd_check_unloaded(config_path(conffile));
@@ -277,23 +314,7 @@ main(int argc, char **argv)
 		conf_release(&cf);
 		return EX_SOFTWARE;
 	}
-
-	optind = 0;
-	if (strcmp(argv[0], "drain") == 0 && argc == 1)
-		ret = drain_run(&cf);
-	else if (strcmp(argv[0], "retry") == 0 && argc == 1)
-		ret = retry_run(&cf);
-	else if (strcmp(argv[0], "requeue") == 0 && argc == 2)
-		ret = requeue_run(&cf, argv[1]);
-	else if (strcmp(argv[0], "rollback") == 0 && argc <= 2)
-		ret = rollback_run(&cf, argc == 2 ? argv[1] : NULL);
-	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[0], cmds[i].name) == 0)
-			ret = cmds[i].fn(&cf, argc, argv);
-	if (ret < 0) {
-		usage();
-		ret = EX_USAGE;
-	}
+	ret = dispatch(&cf, argc, argv);
 	conf_release(&cf);
 	git_libgit2_shutdown();
 	return ret;

@@ -309,11 +309,11 @@ cmd_status(const struct conf *cf, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'j')
-			return usage(), EX_USAGE;
+			return usage();
 		json = true;
 	}
 	if (optind != argc)
-		return usage(), EX_USAGE;
+		return usage();
 	if (spool_open(&sp, cf->spool_dir, false) < 0)
 		return EX_NOINPUT;
 	if (summary_load(&s, &sp) < 0) {

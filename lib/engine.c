@@ -548,8 +548,8 @@ engine_verify_workers(struct engine *e, const struct build_info *bi)
 	for (id = strtok_r(ids, " \t\r\n", &save); id != NULL;
 	    id = strtok_r(NULL, " \t\r\n", &save), n++) {
 		if (!is_container_id(id)) {
-			log_error("verify workers: compose ps gave '%.64s', not "
-			    "a container id", id);
+			log_error("verify workers: compose ps gave '%.64s', "
+			    "not a container id", id);
 			goto out;
 		}
 		r = engine_label(e, "container", id, "GIT_SHA", sha,

@@ -302,16 +302,16 @@ repo_resolve_abbrev(git_oid *out, git_repository *repo, const char *rev,
 
 	if (len < REPO_ABBREV_MIN || len >= HEX_ID_SHA1 || !is_hex(rev, len) ||
 	    git_oid_fromstrn(&prefix, rev, len) < 0)
-		return log_error("unknown revision '%s': not a branch, a tag or "
-		    "a commit id", name);
+		return log_error("unknown revision '%s': not a branch, a tag "
+		    "or a commit id", name);
 	err = git_object_lookup_prefix(&obj, repo, &prefix, len,
 	    GIT_OBJECT_ANY);
 	if (err == GIT_EAMBIGUOUS)
 		return log_error("ambiguous commit id '%s': give more digits",
 		    name);
 	if (err < 0)
-		return log_error("unknown revision '%s': not a branch, a tag or "
-		    "a commit id", name);
+		return log_error("unknown revision '%s': not a branch, a tag "
+		    "or a commit id", name);
 	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
 		log_error("resolve '%s': not a commit", name);
 		goto out;

@@ -456,7 +456,8 @@ run_has_marker(const char *pid, const char *marker)
 		return false;
 	if (read_all(fd, RUN_CAPTURE_MAX, &env, &len) == 0) {
 		for (p = env; p < env + len && !found; p += strlen(p) + 1)
-			found = strlen(p) == mlen && memcmp(p, marker, mlen) == 0;
+			found = strlen(p) == mlen &&
+			    memcmp(p, marker, mlen) == 0;
 		free(env);
 	}
 	close(fd);
