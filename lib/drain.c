@@ -25,6 +25,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "repo.h"
 #include "run.h"
 #include "spool.h"
@@ -530,10 +531,12 @@ drain_run(const struct conf *cf)
 	if (guard_check(cf) < 0)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = drain_jobs(&d);
-	else if (ret == 1)
+		(void)metrics_write(cf, &d.spool);	/* reported */
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	drain_close(&d);
 	return ret;
 }
@@ -597,10 +600,12 @@ retry_run(const struct conf *cf)
 	if (guard_check(cf) < 0)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = drain_requeue_due(&d) < 0 ? EX_CANTCREAT : drain_jobs(&d);
-	else if (ret == 1)
+		(void)metrics_write(cf, &d.spool);	/* reported */
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	drain_close(&d);
 	return ret;
 }

@@ -224,7 +224,7 @@ summary_is_built(const struct job *job)
 }
 
 const struct job *
-summary_deployed(const struct summary *s)
+summary_last_built(const struct summary *s)
 {
 	return summary_newest(s, summary_is_built);
 }
