@@ -25,7 +25,7 @@ ok "the junk was set aside under a free name" test -f "$T/spool/failed/0junk.1.c
 ok "with its reason" test -s "$T/spool/failed/0junk.1.corrupt.reason"
 ok "the directory that held the first name is untouched" test -d "$T/spool/failed/0junk.corrupt"
 ok "the bad name is reported on one line, escaped" grep -q "job '0bad\\\\x0aname' is corrupt" "$T/out"
-is "nothing pending or active" "$(ls -A "$T/spool/new" "$T/spool/active")" ""
+is "nothing pending or active" "$(ls -A "$T/spool/new")$(ls -A "$T/spool/active")" ""
 ok "the directory in tmp/ was left alone" test -d "$T/spool/tmp/olddir"
 ok "the planted log symlink was not followed" sh -c "! grep -q STEP /etc/passwd"
 ok "the log problem was said" grep -q "is a symlink" "$T/out"
