@@ -207,6 +207,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		ret = EXIT_GUARD;
 		goto out;
 	}
+	if ((ret = guard_engine(cf)) != 0)
+		goto out;
 
 	req.images = &images;
 	req.restart = images.n == 0;	/* compose names every image */

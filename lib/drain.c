@@ -464,14 +464,8 @@ drain_close(struct drain *d)
 	spool_close(&d->spool);
 }
 
-/*
- * Before the first claim of a run: the engine must answer, and run images
- * for the required architecture (an emulating engine must not slip
- * through the guard).  0, or an exit code: EX_UNAVAILABLE when it does not
- * answer, EXIT_GUARD when it runs images for another architecture.
- */
-static int
-drain_check_engine(const struct conf *cf)
+int
+guard_engine(const struct conf *cf)
 {
 	struct engine e;
 	const char *want = engine_arch_name(cf->arch);
@@ -519,7 +513,7 @@ drain_jobs(struct drain *d)
 	pending = drain_pending(d);
 	if (pending <= 0)
 		return pending < 0 ? EX_CANTCREAT : 0;
-	r = drain_check_engine(d->cf);
+	r = guard_engine(d->cf);
 	if (r != 0)
 		return r;
 	while (drain_stop == 0 &&

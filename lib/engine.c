@@ -23,6 +23,9 @@
 #include "log.h"
 #include "run.h"
 
+/* Most of the engine's last line quoted in a failure's reason. */
+#define ENGINE_SAID_MAX 160
+
 /* What a failed exec of a foreign-architecture binary prints. */
 #define EXEC_FORMAT_ERROR "exec format error"
 
@@ -222,16 +225,39 @@ engine_run(struct engine *e, struct run *r, struct strv *argv,
 }
 
 /*
+ * The last non-blank line the child printed (from r->tail), escaped and
+ * cut to fit buf: what an engine says last is usually why it failed.
+ */
+static char *
+engine_last_line(char *buf, size_t size, const struct run *r)
+{
+	const char *end = r->tail + strlen(r->tail), *start;
+	char line[ENGINE_SAID_MAX];
+
+	while (end > r->tail && isspace((unsigned char)end[-1]))
+		end--;
+	for (start = end; start > r->tail && start[-1] != '\n'; start--)
+		;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+	return log_escape(buf, size, line);
+}
+
+/*
  * Report why r failed as "<what>: reason" and return -1, or return 0 when
  * it exited 0.
  */
 static int
 engine_check(const struct run *r, const char *what)
 {
+	char last[ENGINE_SAID_MAX];
+
 	if (r->timed_out)
 		return log_error("%s: timeout after %u s", what, r->timeout);
 	if (r->interrupted)
 		return log_error("%s: interrupted", what);
+	if (r->status != 0 && *engine_last_line(last, sizeof(last), r) != '\0')
+		return log_error("%s failed: exit status %d: %s", what,
+		    r->status, last);
 	if (r->status != 0)
 		return log_error("%s failed: exit status %d", what, r->status);
 	return 0;
