@@ -517,8 +517,14 @@ int
 engine_restart(struct engine *e, const struct build_info *bi)
 {
 	struct strv env = STRV_INIT;
+	struct stat st;
 	int ret = -1;
 
+	if (stat(e->conf->restart_dir, &st) < 0)
+		return log_errno("restart in '%s'", e->conf->restart_dir);
+	if (!S_ISDIR(st.st_mode))
+		return log_error("restart in '%s': not a directory",
+		    e->conf->restart_dir);
 	restart_env(&env, e, bi);
 	if (engine_compose(e, &env, "down", NULL) < 0 ||
 	    engine_compose(e, &env, "up", NULL) < 0)
