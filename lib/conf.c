@@ -397,9 +397,10 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 	const char *s = value;
 	size_t len;
 
+	/* As git names it in a tree: no empty, "." or ".." part. */
 	for (;;) {
 		len = strcspn(s, "/");
-		if (s == value && len == 0)
+		if (len == 0 || (len == 1 && s[0] == '.'))
 			break;
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			break;
@@ -408,7 +409,8 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 		s += len + 1;
 	}
 	return conf_fail(p, p->lineno, "invalid path '%s' for key '%s': "
-	    "must be relative to the tree, without '..'", value, k->name);
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')", value, k->name);
 }
 
 /* A compose project name, or "" for the compose default. */
@@ -875,6 +877,60 @@ conf_check_worker_tags(struct conf_parse *p)
 	return 0;
 }
 
+/* The names image i moves to :latest: its repository, its worker tags. */
+static void
+conf_moving_names(const struct conf *cf, size_t i, struct strv *names)
+{
+	const struct conf_image *img = &cf->images[i];
+	size_t j;
+
+	strv_push(names, img->repository);
+	for (j = 0; j < img->workers.n; j++)
+		strv_pushf(names, "%s%s", cf->worker_prefix, img->workers.v[j]);
+}
+
+/*
+ * No moving tag may belong to two images: the one moved last would win,
+ * and workers of one kind would run the other image.  The problem is put
+ * on the later image's workers or repository line.
+ */
+static int
+conf_check_tag_owners(struct conf_parse *p)
+{
+	struct strv mine = STRV_INIT, theirs = STRV_INIT;
+	size_t i, j, k;
+	int line, ret = 0, r, w;
+
+	r = conf_key_find(SEC_IMAGE, "repository");
+	w = conf_key_find(SEC_IMAGE, "workers");
+	for (i = 1; ret == 0 && i < p->cf.nimages; i++) {
+		strv_clear(&mine);
+		conf_moving_names(&p->cf, i, &mine);
+		for (j = 0; ret == 0 && j < i; j++) {
+			strv_clear(&theirs);
+			conf_moving_names(&p->cf, j, &theirs);
+			for (k = 0; k < mine.n; k++) {
+				if (!strv_contains(&theirs, mine.v[k]))
+					continue;
+				line = p->image_lines == NULL ? 0 :
+				    p->image_lines[i].key[w] >
+				    p->image_lines[i].key[r] ?
+				    p->image_lines[i].key[w] :
+				    p->image_lines[i].key[r];
+				ret = conf_fail(p, line, "tag '%s:latest' "
+				    "would belong to both [image %s] and "
+				    "[image %s]", mine.v[k],
+				    p->cf.images[j].name,
+				    p->cf.images[i].name);
+				break;
+			}
+		}
+	}
+	strv_clear(&mine);
+	strv_clear(&theirs);
+	return ret;
+}
+
 /* The checks that need the whole file; the default images come first. */
 static int
 conf_finish(struct conf_parse *p)
@@ -890,7 +946,9 @@ conf_finish(struct conf_parse *p)
 		    "than backoff %u in section [retry]", p->cf.backoff_max,
 		    p->cf.backoff);
 	}
-	return conf_check_worker_tags(p);
+	if (conf_check_worker_tags(p) < 0)
+		return -1;
+	return conf_check_tag_owners(p);
 }
 
 /*

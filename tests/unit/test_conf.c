@@ -712,7 +712,31 @@ test_conf_load_dockerfile_dotdot(void **state)
 {
 	assert_load_fails(*state, "[builder]\ndockerfile = a/../../x\n", 2,
 	    "invalid path 'a/../../x' for key 'dockerfile': "
-	    "must be relative to the tree, without '..'");
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+}
+
+static void
+test_conf_load_dockerfile_dot_and_empty_parts(void **state)
+{
+	assert_load_fails(*state, "[builder]\ndockerfile = ./Dockerfile\n", 2,
+	    "invalid path './Dockerfile' for key 'dockerfile': "
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+	assert_load_fails(*state, "[builder]\ndockerfile = a//Dockerfile\n", 2,
+	    "invalid path 'a//Dockerfile' for key 'dockerfile': "
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+}
+
+static void
+test_conf_load_tag_of_two_images(void **state)
+{
+	assert_load_fails(*state, "[image base]\nrepository = fiskai-worker\n"
+	    "workers = orchestrator ocr\n[image ocr]\n"
+	    "repository = fiskai-worker-ocr\nworkers = ocr\n", 6,
+	    "tag 'fiskai-worker-ocr:latest' would belong to both "
+	    "[image base] and [image ocr]");
 }
 
 static void
@@ -720,7 +744,8 @@ test_conf_load_dockerfile_absolute(void **state)
 {
 	assert_load_fails(*state, "[builder]\ndockerfile = /etc/x\n", 2,
 	    "invalid path '/etc/x' for key 'dockerfile': "
-	    "must be relative to the tree, without '..'");
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
 }
 
 static void
@@ -1132,6 +1157,8 @@ main(void)
 		T(test_conf_load_bad_worker_tag),
 		T(test_conf_load_bad_worker_prefix),
 		T(test_conf_load_dockerfile_dotdot),
+		T(test_conf_load_dockerfile_dot_and_empty_parts),
+		T(test_conf_load_tag_of_two_images),
 		T(test_conf_load_dockerfile_absolute),
 		T(test_conf_load_relative_spool_dir),
 		T(test_conf_load_relative_metrics_textfile),
