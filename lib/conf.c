@@ -56,13 +56,14 @@ enum conf_section {
 	SEC_RESTART,
 	SEC_RETRY,
 	SEC_METRICS,
+	SEC_PUBLISH,
 	SEC_COUNT
 };
 
 /* Header names of the sections without a NAME, indexed by the enum. */
 static const char *const conf_section_names[SEC_COUNT] = {
 	NULL, "repository", "spool", "builder", NULL, "restart", "retry",
-	"metrics"
+	"metrics", "publish"
 };
 
 /* Line numbers of the keys of one [image NAME] section, for later checks. */
@@ -115,6 +116,7 @@ static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
+static conf_setter conf_set_registry;
 static conf_setter conf_set_optional_path;
 
 #define CF(m)	offsetof(struct conf, m)
@@ -161,6 +163,9 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, CONF_SECONDS_MAX },
 	{ SEC_METRICS, "textfile", CF(metrics_textfile),
 	    conf_set_optional_path, 1, 0, 0 },
+	{ SEC_PUBLISH, "registry", CF(registry), conf_set_registry, 1, 0, 0 },
+	{ SEC_PUBLISH, "push_options", CF(push_options), conf_set_words,
+	    1, 0, 0 },
 };
 #define CONF_KEYS_LEN (sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(CONF_KEYS_LEN <= CONF_NKEYS, "raise CONF_NKEYS");
@@ -415,6 +420,20 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 
 /* A compose project name, or "" for the compose default. */
 static int
+conf_set_registry(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value != '\0' && (!conf_is_token(value, LOWER_DIGITS,
+	    LOWER_DIGITS ".-:/_") || value[strlen(value) - 1] == '/' ||
+	    strstr(value, "//") != NULL))
+		return conf_fail(p, p->lineno, "invalid registry '%s' for key "
+		    "'%s': expected host[:port][/path], lowercase", value,
+		    k->name);
+	return conf_set_string(p, k, field, value);
+}
+
+/* A compose project name, or empty. */
+static int
 conf_set_project(struct conf_parse *p, const struct conf_key *k,
     void *field, const char *value)
 {
@@ -593,6 +612,7 @@ conf_set_defaults(struct conf *cf)
 	cf->backoff = 300;
 	cf->backoff_max = 3600;
 	cf->metrics_textfile = xstrdup("");
+	cf->registry = xstrdup("");
 }
 
 /* The two images of the shop, used when the file names none. */
@@ -1082,6 +1102,8 @@ conf_release(struct conf *cf)
 	strv_clear(&cf->compose);
 	free(cf->project);
 	free(cf->metrics_textfile);
+	free(cf->registry);
+	strv_clear(&cf->push_options);
 	memset(cf, 0, sizeof(*cf));
 }
 
