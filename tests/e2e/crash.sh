@@ -29,7 +29,7 @@ git -C "$T/app" add Dockerfile.worker
 git -C "$T/app" commit -q -m tiny
 write_config "$T/pushbuild.ini" "$MIRROR" "$T/docker"
 sed -i -e 's|^refs = .*|refs = refs/heads/*|' \
-    -e 's/^max_attempts = 3/max_attempts = 100/' \
+    -e 's/^max_attempts = 3/max_attempts = 100\nbackoff = 0\nbackoff_max = 0/' \
     -e '/^\[image ocr\]/,/^$/d' "$T/pushbuild.ini"
 make_mirror "$MIRROR" "$T/pushbuild.ini"
 git -C "$T/app" push -q "$MIRROR" main 2>/dev/null
@@ -117,19 +117,21 @@ note_active() {
 	done
 }
 
-# clean_drain: drain without interruption until nothing is pending.
+# clean_drain: retry (which drains) without interruption until nothing
+# is pending or failed; a failed job is due at once (backoff = 0).
 clean_drain() {
-	for n in 1 2; do
-		"$PB" drain >"$T/clean.out" 2>&1 || true
+	for n in 1 2 3 4; do
+		"$PB" retry >"$T/clean.out" 2>&1 || true
 		[ "$(jobs_in new)" -eq 0 ] && [ "$(jobs_in active)" -eq 0 ] &&
-		    return 0
+		    [ "$(jobs_in failed)" -eq 0 ] && return 0
 	done
 	return 1
 }
 
-# One trial: kill the hook, the builder, or both, at a random moment.
+# One trial: kill the hook, the builder, or both, at a random moment; or
+# fail builds and kill the retry that puts them back.
 trial() {
-	case $(rand 4) in
+	case $(rand 5) in
 	0)	# The hook, while it writes several jobs.
 		start_hook $((1 + $(rand 6)))
 		kill_after "$(rand 25)" "$hook_pid"
@@ -139,7 +141,7 @@ trial() {
 		start_hook $((1 + $(rand 3)))
 		end_hook
 		start_drain
-		kill_after "$(rand 700)" "$drain_pid"
+		kill_after "$(rand 450)" "$drain_pid"
 		wait "$drain_pid" 2>/dev/null || true
 		note_active
 		;;
@@ -151,7 +153,7 @@ trial() {
 		start_hook $((1 + $(rand 4)))
 		kill_after "$(rand 20)" "$hook_pid"
 		end_hook
-		kill_after "$(rand 400)" "$drain_pid"
+		kill_after "$(rand 300)" "$drain_pid"
 		wait "$drain_pid" 2>/dev/null || true
 		note_active
 		;;
@@ -159,13 +161,26 @@ trial() {
 		start_hook $((1 + $(rand 3)))
 		end_hook
 		start_drain
-		kill_after "$(rand 500)" "$drain_pid"
+		kill_after "$(rand 350)" "$drain_pid"
 		wait "$drain_pid" 2>/dev/null || true
 		note_active
 		start_drain
-		kill_after "$(rand 500)" "$drain_pid"
+		kill_after "$(rand 350)" "$drain_pid"
 		wait "$drain_pid" 2>/dev/null || true
 		note_active
+		;;
+	4)	# Failed builds, and the retry that requeues them killed.
+		start_hook $((1 + $(rand 3)))
+		end_hook
+		echo 1 >"$T/engine.fail"
+		echo $((1 + $(rand 2))) >"$T/engine.fail.count"
+		"$PB" drain >"$T/drain.out" 2>&1 || true
+		(exec "$PB" retry >"$T/drain.out" 2>&1) &
+		drain_pid=$!
+		kill_after "$(rand 350)" "$drain_pid"
+		wait "$drain_pid" 2>/dev/null || true
+		note_active
+		rm -f "$T/engine.fail" "$T/engine.fail.count"
 		;;
 	esac
 }
