@@ -268,10 +268,12 @@ main(int argc, char *argv[])
 
 	if (repo_global_init() < 0)
 		goto out;
-	if ((path = hook_config_path(option)) == NULL)
+	if ((path = hook_config_path(option)) == NULL ||
+	    conf_load(&cf, path) < 0) {
+		log_warn("nothing was queued for this push; when the config "
+		    "is fixed, queue it with: pushbuild enqueue <branch>");
 		goto out;
-	if (conf_load(&cf, path) < 0)
-		goto out;
+	}
 	status = hook_run(&cf, stdin);
 	conf_release(&cf);
 out:

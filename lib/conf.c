@@ -109,6 +109,7 @@ struct conf_key {
 
 static conf_setter conf_set_path, conf_set_patterns, conf_set_bool;
 static conf_setter conf_set_word, conf_set_engine, conf_set_words;
+static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
@@ -123,7 +124,7 @@ static const struct conf_key conf_keys[] = {
 	{ SEC_REPOSITORY, "trust_owner", CF(trust_owner), conf_set_bool,
 	    0, 0, 0 },
 	{ SEC_SPOOL, "dir", CF(spool_dir), conf_set_path, 0, 0, 0 },
-	{ SEC_BUILDER, "arch", CF(arch), conf_set_word, 0, 0, 0 },
+	{ SEC_BUILDER, "arch", CF(arch), conf_set_arch, 0, 0, 0 },
 	{ SEC_BUILDER, "engine", CF(engine), conf_set_engine, 0, 0, 0 },
 	{ SEC_BUILDER, "engine_options", CF(engine_options), conf_set_words,
 	    1, 0, 0 },
@@ -335,6 +336,29 @@ conf_set_word(struct conf_parse *p, const struct conf_key *k, void *field,
 		    "invalid value '%s' for key '%s': expected one word",
 		    value, k->name);
 	return conf_set_string(p, k, field, value);
+}
+
+/*
+ * A machine name as uname -m gives it.  The engines' names for the same
+ * machines (amd64, arm64) are refused with the name meant, a likely
+ * mix-up that would otherwise refuse every build.
+ */
+static int
+conf_set_arch(struct conf_parse *p, const struct conf_key *k, void *field,
+    const char *value)
+{
+	static const char *const engine_names[][2] = {
+		{ "amd64", "x86_64" }, { "arm64", "aarch64" },
+		{ "386", "i686" }, { "arm", "armv7l" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(engine_names) / sizeof(engine_names[0]); i++)
+		if (strcmp(value, engine_names[i][0]) == 0)
+			return conf_fail(p, p->lineno, "invalid value '%s' for "
+			    "key '%s': give the uname -m name ('%s')", value,
+			    k->name, engine_names[i][1]);
+	return conf_set_word(p, k, field, value);
 }
 
 /* A command name looked up on PATH, or an absolute path. */

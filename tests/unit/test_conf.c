@@ -562,6 +562,14 @@ test_conf_load_bad_bool(void **state)
 }
 
 static void
+test_conf_load_engine_arch_name_refused(void **state)
+{
+	assert_load_fails(*state, "[builder]\narch = arm64\n", 2,
+	    "invalid value 'arm64' for key 'arch': give the uname -m name "
+	    "('aarch64')");
+}
+
+static void
 test_conf_load_bool_words(void **state)
 {
 	struct conf cf;
@@ -1080,6 +1088,7 @@ main(void)
 		T(test_conf_load_duplicate_section),
 		T(test_conf_load_duplicate_image),
 		T(test_conf_load_bad_bool),
+		T(test_conf_load_engine_arch_name_refused),
 		T(test_conf_load_bool_words),
 		T(test_conf_load_bad_int),
 		T(test_conf_load_negative_int),
