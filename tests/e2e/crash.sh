@@ -90,12 +90,6 @@ end_hook() {
 	    >>"$T/confirmed"
 }
 
-# start_drain: pushbuild drain in the background; its pid in $drain_pid.
-start_drain() {
-	(exec "$PB" drain >"$T/drain.out" 2>&1) &
-	drain_pid=$!
-}
-
 # kill_after MS PID: SIGKILL PID after MS milliseconds, counted in $kills
 # when it was still running.
 kill_after() {
@@ -128,6 +122,22 @@ clean_drain() {
 	return 1
 }
 
+# queue N: the hook, to its end, on N fresh updates.
+queue() {
+	start_hook "$1"
+	end_hook
+}
+
+# builder_killed COMMAND MS: pushbuild COMMAND (drain or retry) in the
+# background, killed after MS milliseconds; notes what it left in active/.
+builder_killed() {
+	(exec "$PB" "$1" >"$T/drain.out" 2>&1) &
+	drain_pid=$!
+	kill_after "$2" "$drain_pid"
+	wait "$drain_pid" 2>/dev/null || true
+	note_active
+}
+
 # One trial: kill the hook, the builder, or both, at a random moment; or
 # fail builds and kill the retry that puts them back.
 trial() {
@@ -138,17 +148,13 @@ trial() {
 		end_hook
 		;;
 	1)	# The builder, anywhere from its start to its last job.
-		start_hook $((1 + $(rand 3)))
-		end_hook
-		start_drain
-		kill_after "$(rand 450)" "$drain_pid"
-		wait "$drain_pid" 2>/dev/null || true
-		note_active
+		queue $((1 + $(rand 3)))
+		builder_killed drain "$(rand 450)"
 		;;
 	2)	# Both, while the hook queues beside a running builder.
-		start_hook $((1 + $(rand 2)))
-		end_hook
-		start_drain
+		queue $((1 + $(rand 2)))
+		(exec "$PB" drain >"$T/drain.out" 2>&1) &
+		drain_pid=$!
 		pause "$(rand 300)"
 		start_hook $((1 + $(rand 4)))
 		kill_after "$(rand 20)" "$hook_pid"
@@ -158,28 +164,16 @@ trial() {
 		note_active
 		;;
 	3)	# A builder killed, then the builder that recovers it.
-		start_hook $((1 + $(rand 3)))
-		end_hook
-		start_drain
-		kill_after "$(rand 350)" "$drain_pid"
-		wait "$drain_pid" 2>/dev/null || true
-		note_active
-		start_drain
-		kill_after "$(rand 350)" "$drain_pid"
-		wait "$drain_pid" 2>/dev/null || true
-		note_active
+		queue $((1 + $(rand 3)))
+		builder_killed drain "$(rand 350)"
+		builder_killed drain "$(rand 350)"
 		;;
 	4)	# Failed builds, and the retry that requeues them killed.
-		start_hook $((1 + $(rand 3)))
-		end_hook
+		queue $((1 + $(rand 3)))
 		echo 1 >"$T/engine.fail"
 		echo $((1 + $(rand 2))) >"$T/engine.fail.count"
 		"$PB" drain >"$T/drain.out" 2>&1 || true
-		(exec "$PB" retry >"$T/drain.out" 2>&1) &
-		drain_pid=$!
-		kill_after "$(rand 350)" "$drain_pid"
-		wait "$drain_pid" 2>/dev/null || true
-		note_active
+		builder_killed retry "$(rand 350)"
 		rm -f "$T/engine.fail" "$T/engine.fail.count"
 		;;
 	esac
@@ -214,7 +208,9 @@ is "$TRIALS trials keep the queue whole" "$(head -n 1 "$T/broken")" ""
 echo "# $kills processes killed, $(wc -l <"$T/sent") updates sent," \
     "$(wc -l <"$T/confirmed") confirmed, $(jobs_in done) jobs done," \
     "$(wc -l <"$T/interrupted") builds interrupted, $(jobs_in tmp) in tmp/"
-ok "at least 100 kills landed" test "$kills" -ge 100
+# 100 for the 120 trials of a normal run.
+ok "at least 5 kills in 6 trials landed" \
+    test "$kills" -ge $((TRIALS * 5 / 6))
 
 # Every job file, "NAME COMMIT REF RESULT ATTEMPTS SUPERSEDED_BY", or a
 # line "bad NAME" for a file that is not a whole job.
