@@ -82,4 +82,21 @@ ok "the reason names the full disk" grep -q \
     '^error=.*No space left on device' "$T"/spool/failed/[0-9]*
 is "the engine built nothing" "$(grep -c '|build|' "$T/engine.calls")" 0
 
+# Out of inodes instead of blocks: the same one line, nothing queued.
+rm -f "$T"/spool/failed/*
+used=$(df --output=iused "$T/spool" | tail -n 1 | tr -d " ")
+mount -o "remount,nr_inodes=$used" "$T/spool" ||
+    bail "cannot limit the inodes of $T/spool"
+commit_push
+is "a push to a spool out of inodes succeeds" "$push_rc" 0
+ok "one error line names the full disk" test "$(grep -c \
+    "^remote: pushbuild: create job .*: No space left on device *$" \
+    "$T/push.out")" = 1
+is "nothing is queued" "$(jobs_in new)$(jobs_in tmp)" 00
+mount -o remount,nr_inodes=10000 "$T/spool"
+commit_push
+ok "with inodes again the next push queues" grep -q \
+    "^remote: pushbuild: queued " "$T/push.out"
+is "one job in new/" "$(jobs_in new)" 1
+
 done_testing
