@@ -1,6 +1,7 @@
 /*
- * pushbuild - the builder command: enqueue, drain, retry, build, status,
- * log.
+ * pushbuild - the builder command: enqueue, drain, retry, build, and the
+ * operator's commands of cmds.h (status, log, check, install-hook,
+ * metrics), each in its own file.
  *
  * main parses the global options, loads the config and calls one function
  * per subcommand; each returns an exit code from sysexits.h (or 1 from the
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cmds.h"
 #include "conf.h"
 #include "drain.h"
 #include "enqueue.h"
@@ -27,7 +29,7 @@
 #include "spool.h"
 
 /* Print the synopsis to stderr; returns EX_USAGE. */
-static int
+int
 usage(void)
 {
 	fprintf(stderr,
@@ -40,8 +42,12 @@ usage(void)
 	    "       pushbuild [-s] [-c config] rollback [rev]\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
 	    "--image name] [--force] [rev]\n"
-	    "       pushbuild [-c config] status\n"
-	    "       pushbuild [-c config] log job\n");
+	    "       pushbuild [-c config] status [--json]\n"
+	    "       pushbuild [-c config] log [-f] job\n"
+	    "       pushbuild [-c config] check\n"
+	    "       pushbuild [-c config] install-hook [--copy] [--force] "
+	    "mirror\n"
+	    "       pushbuild [-c config] metrics\n");
 	return EX_USAGE;
 }
 
@@ -95,12 +101,9 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 			break;
 		}
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (ref == NULL)
-			ref = refname != NULL ? refname : "";
-		if (enqueue_update(&eq, NULL, hex, ref) < 0)
+		if (enqueue_update(&eq, NULL, hex, ref != NULL ? ref :
+		    refname != NULL ? refname : "") < 0)
 			ret = EX_CANTCREAT;
-		if (ref == refname)
-			ref = NULL;
 		free(refname);
 		refname = NULL;
 	}
@@ -218,122 +221,6 @@ out:
 	return ret;
 }
 
-/* Print one job of the status listing. */
-static void
-status_job(const struct job *job)
-{
-	char ref[256], when[21], err[256];
-
-	log_escape(ref, sizeof(ref), *job->ref != '\0' ? job->ref : "-");
-	printf("  %s  %.12s  %s", job->name, job->commit, ref);
-	switch (job->result) {
-	case JOB_RESULT_NONE:
-		if (job->started != 0)
-			printf("  started %s",
-			    format_utc(when, job->started));
-		else
-			printf("  queued %s (%s)",
-			    format_utc(when, job->enqueued),
-			    job_source_name(job->source));
-		break;
-	case JOB_RESULT_FAILED:
-		printf("  attempt %u, next try %s", job->attempts,
-		    format_utc(when, job->next_try));
-		break;
-	case JOB_RESULT_SUPERSEDED:
-		printf("  superseded by %s", job->superseded_by);
-		break;
-	default:
-		printf("  %s %s (%lld s)", job_result_name(job->result),
-		    format_utc(when, job->finished),
-		    (long long)(job->finished - job->started));
-		break;
-	}
-	if (job->error != NULL && job->result != JOB_RESULT_BUILT)
-		printf("\n    error: %s", log_escape(err, sizeof(err),
-		    job->error));
-	putchar('\n');
-}
-
-/* Print the jobs of folder d (the last `last` of them when nonzero). */
-static int
-status_dir(struct spool *sp, enum spool_dir d, const char *title,
-    size_t last)
-{
-	struct strv names = STRV_INIT;
-	struct job job;
-	char err[256];
-	size_t i;
-
-	if (spool_list(sp, d, &names) < 0)
-		return -1;
-	printf("%s: %zu\n", title, names.n);
-	i = last != 0 && names.n > last ? names.n - last : 0;
-	for (; i < names.n; i++) {
-		job_init(&job);
-		if (spool_read(sp, d, names.v[i], &job, err, sizeof(err)) == 0)
-			status_job(&job);
-		else
-			printf("  %s  unreadable: %s\n", names.v[i], err);
-		job_release(&job);
-	}
-	strv_clear(&names);
-	return 0;
-}
-
-/* pushbuild status: the queue at a glance. */
-static int
-cmd_status(const struct conf *cf, int argc, char **argv)
-{
-	struct spool sp = { 0 };
-	int ret = 0;
-
-	if (argc > 1)
-		return usage();
-	if (spool_open(&sp, cf->spool_dir, false) < 0)
-		return EX_NOINPUT;
-	if (status_dir(&sp, SPOOL_NEW, "pending", 0) < 0 ||
-	    status_dir(&sp, SPOOL_ACTIVE, "active", 0) < 0 ||
-	    status_dir(&sp, SPOOL_FAILED, "failed", 0) < 0 ||
-	    status_dir(&sp, SPOOL_DONE, "done (last 10)", 10) < 0)
-		ret = EX_IOERR;
-	spool_close(&sp);
-	return ret;
-}
-
-/* pushbuild log: copy a job's build log to stdout. */
-static int
-cmd_log(const struct conf *cf, int argc, char **argv)
-{
-	struct spool sp = { 0 };
-	char *text = NULL;
-	size_t len;
-	int fd = -1, ret = 0;
-
-	if (argc != 2)
-		return usage();
-	if (strchr(argv[1], '/') != NULL || argv[1][0] == '.') {
-		log_error("read log '%s': not a job name", argv[1]);
-		return EX_USAGE;
-	}
-	if (spool_open(&sp, cf->spool_dir, false) < 0)
-		return EX_NOINPUT;
-	fd = openat(sp.dirs[SPOOL_LOG], argv[1],
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || read_all(fd, SIZE_MAX / 2, &text, &len) < 0) {
-		log_errno("read log '%s'", argv[1]);
-		ret = EX_NOINPUT;
-	} else if (write_all(STDOUT_FILENO, text, len) < 0) {
-		log_errno("write log");
-		ret = EX_IOERR;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(text);
-	spool_close(&sp);
-	return ret;
-}
-
 /* The config file: -c, then $PUSHBUILD_CONFIG, then the system file. */
 static const char *
 config_path(const char *opt)
@@ -359,6 +246,9 @@ dispatch(const struct conf *cf, int argc, char **argv)
 		{ "build", cmd_build },
 		{ "status", cmd_status },
 		{ "log", cmd_log },
+		{ "check", cmd_check },
+		{ "install-hook", cmd_install_hook },
+		{ "metrics", cmd_metrics },
 	};
 	size_t i;
 
@@ -412,8 +302,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage();
-	if (conf_load(&cf, config_path(conffile)) < 0)
+	if (conf_load(&cf, config_path(conffile)) < 0) {
+		if (strcmp(argv[0], "check") == 0)
+			return cmd_check_unloaded(config_path(conffile));
 		return EX_CONFIG;
+	}
 	if (repo_global_init() < 0) {
 		conf_release(&cf);
 		return EX_SOFTWARE;

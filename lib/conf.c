@@ -55,12 +55,14 @@ enum conf_section {
 	SEC_IMAGE,
 	SEC_RESTART,
 	SEC_RETRY,
+	SEC_METRICS,
 	SEC_COUNT
 };
 
 /* Header names of the sections without a NAME, indexed by the enum. */
 static const char *const conf_section_names[SEC_COUNT] = {
-	NULL, "repository", "spool", "builder", NULL, "restart", "retry"
+	NULL, "repository", "spool", "builder", NULL, "restart", "retry",
+	"metrics"
 };
 
 /* Line numbers of the keys of one [image NAME] section, for later checks. */
@@ -113,6 +115,7 @@ static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
+static conf_setter conf_set_optional_path;
 
 #define CF(m)	offsetof(struct conf, m)
 #define CI(m)	offsetof(struct conf_image, m)
@@ -156,6 +159,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, CONF_SECONDS_MAX },
 	{ SEC_RETRY, "backoff_max", CF(backoff_max), conf_set_uint,
 	    0, 0, CONF_SECONDS_MAX },
+	{ SEC_METRICS, "textfile", CF(metrics_textfile),
+	    conf_set_optional_path, 1, 0, 0 },
 };
 #define CONF_KEYS_LEN (sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(CONF_KEYS_LEN <= CONF_NKEYS, "raise CONF_NKEYS");
@@ -324,6 +329,16 @@ conf_set_path(struct conf_parse *p, const struct conf_key *k, void *field,
 		    "invalid path '%s' for key '%s': not absolute",
 		    value, k->name);
 	return conf_set_string(p, k, field, value);
+}
+
+/* An absolute path, or "" for none. */
+static int
+conf_set_optional_path(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value == '\0')
+		return conf_set_string(p, k, field, value);
+	return conf_set_path(p, k, field, value);
 }
 
 /* One word: no blanks inside. */
@@ -575,6 +590,7 @@ conf_set_defaults(struct conf *cf)
 	cf->max_attempts = 5;
 	cf->backoff = 300;
 	cf->backoff_max = 3600;
+	cf->metrics_textfile = xstrdup("");
 }
 
 /* The two images of the shop, used when the file names none. */
@@ -1007,6 +1023,7 @@ conf_release(struct conf *cf)
 	free(cf->compose_file);
 	strv_clear(&cf->compose);
 	free(cf->project);
+	free(cf->metrics_textfile);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -26,16 +26,6 @@
 /* What a failed exec of a foreign-architecture binary prints. */
 #define EXEC_FORMAT_ERROR "exec format error"
 
-/* True when path is an executable regular file. */
-static bool
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
-
 /*
  * The full path of program name: taken as it is when it holds a '/',
  * else searched on ENGINE_PATH.  A new string, or NULL (reported).
@@ -43,26 +33,14 @@ is_executable(const char *path)
 static char *
 engine_find(const char *what, const char *name)
 {
-	const char *dir, *end;
-	char *path;
+	char *path = path_find(name, ENGINE_PATH);
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			log_errno("%s '%s'", what, name);
-			return NULL;
-		}
-		return xstrdup(name);
-	}
-	for (dir = ENGINE_PATH; *name != '\0' && *dir != '\0'; dir = end) {
-		end = dir + strcspn(dir, ":");
-		path = xasprintf("%.*s/%s", (int)(end - dir), dir, name);
-		if (is_executable(path))
-			return path;
-		free(path);
-		if (*end == ':')
-			end++;
-	}
-	log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
+	if (path != NULL)
+		return path;
+	if (strchr(name, '/') != NULL)
+		log_error("%s '%s': not an executable file", what, name);
+	else
+		log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
 	return NULL;
 }
 
