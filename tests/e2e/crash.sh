@@ -254,12 +254,16 @@ is "each superseded job names a newer done job of its ref" "$(awk '
 NR == FNR { ref[$1] = $3; next }
 $4 == "superseded" && (!($6 in ref) || ref[$6] != $3 || $6 <= $1)' \
     "$T/jobs" "$T/jobs")" ""
-# A job left in active/ with N attempts has N + 1 once recovered, and
-# N + 2 once built after that.
-is "an interrupted build has its attempt counted" "$(awk '
-NR == FNR { att[$1] = $5; res[$1] = $4; next }
-!($1 in att) || att[$1] < $2 + (res[$1] == "built" ? 2 : 1)' \
-    "$T/jobs" "$T/interrupted")" ""
+# Every build the engine started for a job (its checkout is
+# <workdir>/<job>/tree) is one of the job's attempts, counted however
+# the builder died during it.
+sed -n 's|.*[|]build[|].*/work/\([^/]*\)/tree/.*|\1|p' "$T/engine.calls" |
+    sort | uniq -c | awk '{ print $2, $1 }' >"$T/builds"
+is "every build the engine ran is a counted attempt" "$(awk '
+NR == FNR { att[$1] = $5; next }
+!($1 in att) || att[$1] < $2' "$T/jobs" "$T/builds")" ""
+ok "some jobs had a build killed and run again" \
+    test "$(awk '$2 > 1' "$T/builds" | wc -l)" -gt 0
 
 # The sweep: tmp/ debris more than an hour old goes, fresh debris stays.
 echo "version=1" >"$S/tmp/1000000000.000000000.0000001.0"
