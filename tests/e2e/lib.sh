@@ -16,7 +16,27 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pushbuild-e2e.XXXXXX")
 t_count=0
 t_failed=0
 
+# Filled in by tests: mount points to unmount, users and groups to delete,
+# and background processes to kill, all on exit, before the tree goes.
+T_UMOUNTS=
+T_USERS=
+T_GROUPS=
+T_PIDS=
+
 t_cleanup() {
+	for p in $T_PIDS; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for m in $T_UMOUNTS; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	for u in $T_USERS; do
+		userdel "$u" 2>/dev/null || true
+	done
+	for g in $T_GROUPS; do
+		groupdel "$g" 2>/dev/null || true
+	done
+
 	# podman's vfs layers can be large; a failed test keeps its tree
 	# when PUSHBUILD_KEEP is set, for a look afterwards.
 	if [ -n "${PUSHBUILD_KEEP:-}" ]; then
