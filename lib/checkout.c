@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkout.h"
 #include "log.h"
@@ -63,6 +64,27 @@ checkout_check_dockerfile(git_tree *tree, const char *path,
 }
 
 /*
+ * True when the loose object hex is in the mirror but this user may not
+ * read it (libgit2 then says "not found"): a mirror written under a
+ * private umask and not shared with the builder's group.  That is for an
+ * operator to fix, not a reason to give the job up.
+ */
+static bool
+checkout_is_unreadable(git_repository *repo, const char *hex)
+{
+	char *dir, *file;
+	bool ret;
+
+	dir = xasprintf("%sobjects/%.2s", git_repository_path(repo), hex);
+	file = xasprintf("%s/%s", dir, hex + 2);
+	ret = (access(dir, F_OK) == 0 && access(dir, R_OK | X_OK) < 0) ||
+	    (access(file, F_OK) == 0 && access(file, R_OK) < 0);
+	free(dir);
+	free(file);
+	return ret;
+}
+
+/*
  * Look up the commit named by hex and its tree.  A missing commit, or a
  * malformed id, is permanent; a read error is not.
  */
@@ -82,6 +104,10 @@ checkout_lookup_tree(git_tree **tree, git_repository *repo, const char *hex,
 		return log_error("check out '%s': not a full commit id", name);
 	}
 	r = git_commit_lookup(&commit, repo, &oid);
+	if (r == GIT_ENOTFOUND && checkout_is_unreadable(repo, hex))
+		return log_error("commit %s in mirror '%s' cannot be read: %s "
+		    "(is the mirror shared with the builder's group?)", hex,
+		    git_repository_path(repo), strerror(EACCES));
 	if (r == GIT_ENOTFOUND) {
 		*permanent = true;
 		return log_error("commit %s not found in mirror", hex);

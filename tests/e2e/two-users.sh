@@ -110,4 +110,18 @@ is "nothing is left in new/, active/ or failed/" \
 is "the new job built the commit" \
     "$(grep -l "^commit=$SHA" "$T"/spool/done/* | xargs grep -c '^result=built')" 1
 
+# A mirror not shared with the group (objects written under A's umask
+# 077): B cannot read the commit.  That is a setup to fix, not a commit
+# that is missing: the job waits for a retry, and the reason says so.
+echo private >>"$T/app/src/mod0/f0.txt"
+as "$A" git -C "$T/app" commit -q -a -m private
+SHA=$(as "$A" git -C "$T/app" rev-parse HEAD)
+ok "A pushes a third time" as "$A" git -C "$T/app" push "$T/mirror.git" main
+chmod 700 "$T/mirror.git/objects/$(echo "$SHA" | cut -c1-2)"
+rc=0
+as "$B" "$PB" drain >"$T/out" 2>&1 || rc=$?
+is "an unreadable commit fails the drain with 75" "$rc" 75
+is "the job waits for a retry, not dead" "$(job_field failed result)" failed
+ok "the reason says it cannot be read" grep -q "cannot be read: Permission denied" "$T/out"
+
 done_testing
