@@ -78,6 +78,22 @@ snapshot >"$T/decoy.after"
 ok "nothing in the decoy changed" cmp "$T/decoy.before" "$T/decoy.after"
 ok "the decoy's spool was never made" test ! -e "$T/decoy-spool"
 
+# Without pushbuild.config in the mirror, GIT_CONFIG and GIT_CONFIG_GLOBAL
+# (which name the decoy's config) are not where the hook looks either: it
+# falls back to the system file.
+git -C "$T/mirror.git" config --unset pushbuild.config
+rc=0
+(cd "$T/mirror.git" && env -u PUSHBUILD_CONFIG GIT_CONFIG="$T/decoy.gitconfig" \
+    GIT_CONFIG_GLOBAL="$T/decoy.gitconfig" "$HOOK" >"$T/hook.out" 2>&1 <<EOF
+0000000000000000000000000000000000000000 $SHA refs/heads/main
+EOF
+) || rc=$?
+is "the hook does not take its config from GIT_CONFIG*" "$rc" 78
+ok "it looked for the system file" \
+    grep -q "read config '/etc/pushbuild/pushbuild.ini'" "$T/hook.out"
+ok "and queued nothing into the decoy's spool" test ! -e "$T/decoy-spool"
+git -C "$T/mirror.git" config pushbuild.config "$T/pushbuild.ini"
+
 # The engine's environment: PATH, HOME, LC_ALL and the pass_env names that
 # are set, and nothing else.
 names() {
