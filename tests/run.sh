@@ -74,12 +74,22 @@ if [ "${PUSHBUILD_DISTCHECK:-yes}" = yes ] && [ $status -eq 0 ]; then
 	phase "distcheck"
 fi
 
-# The whole make check again under ASan, LeakSanitizer and UBSan.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The whole make check again under ASan, LeakSanitizer and UBSan.  Reports
+# go to files, so that one from a program whose exit status no test reads
+# (a post-receive hook under git push) is still seen: there must be none.
+reports=$top/_build-asan/sanitizer-report
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$reports
 export ASAN_OPTIONS UBSAN_OPTIONS
 configure_in _build-asan --enable-developer --enable-sanitizers
+rm -f "$reports".*
 make -j2 check || { status=1; show_failures; }
+if ls "$reports".* >/dev/null 2>&1; then
+	status=1
+	extra_failed=$((extra_failed + 1))
+	for f in "$reports".*; do echo "=== $f"; cat "$f"; done
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
 phase "make check with sanitizers"
 
 # Each fuzz target briefly, with clang and libFuzzer.
