@@ -222,19 +222,63 @@ out:
 	return ret;
 }
 
-/* Every step after the engine is ready: checkout, builds, tags, restart. */
+/*
+ * True when every selected image exists as REPO:<short> labelled with this
+ * commit.  An engine that cannot answer counts as "no": the build then
+ * says what is wrong.
+ */
+static bool
+build_exists(struct build_ctx *ctx)
+{
+	char sha[HEX_ID_MAX + 1], *ref;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ctx->nsel; i++) {
+		ref = xasprintf("%s:%s", ctx->sel[i]->repository,
+		    ctx->bi.short_id);
+		r = engine_image_label(&ctx->e, ref, "GIT_SHA", sha,
+		    sizeof(sha));
+		free(ref);
+		if (r != 0 || strcmp(sha, ctx->req->commit) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Check out the tree and build every selected image. */
 static int
-build_run(struct build_ctx *ctx, git_repository *repo)
+build_images(struct build_ctx *ctx, git_repository *repo)
 {
 	size_t i;
 
 	if (build_checkout(ctx, repo) < 0)
 		return -1;
-	build_info_init(&ctx->bi, ctx->req->commit, time(NULL), ctx->tree);
-
+	ctx->bi.context = ctx->tree;
 	for (i = 0; i < ctx->nsel; i++)
 		if (build_image(ctx, ctx->sel[i]) < 0)
 			return -1;
+	return 0;
+}
+
+/* Every step after the engine is ready: builds, tags, restart. */
+static int
+build_run(struct build_ctx *ctx, git_repository *repo)
+{
+	build_info_init(&ctx->bi, ctx->req->commit, time(NULL), NULL);
+	if (!ctx->req->force && build_exists(ctx)) {
+		build_step(ctx, "images of %s exist already, not rebuilt "
+		    "(force rebuilds)", ctx->req->commit);
+		if (ctx->req->already_built != NULL)
+			*ctx->req->already_built = true;
+	} else if (ctx->req->no_build) {
+		ctx->permanent = true;
+		return log_error("images of %s are not there any more; a "
+		    "rollback does not build (pushbuild build %s does)",
+		    ctx->req->commit, ctx->req->commit);
+	} else if (build_images(ctx, repo) < 0) {
+		return -1;
+	}
 
 	/* Only now, with every image built, may any tag move. */
 	if (build_tags(ctx) < 0)
@@ -245,6 +289,13 @@ build_run(struct build_ctx *ctx, git_repository *repo)
 		    ctx->cf->restart_dir);
 		if (engine_restart(&ctx->e, &ctx->bi) < 0)
 			return -1;
+
+		/* The stale-worker incident: compose kept an old image. */
+		if (engine_verify_workers(&ctx->e, &ctx->bi) < 0) {
+			ctx->permanent = true;
+			return -1;
+		}
+		build_step(ctx, "every worker runs %s", ctx->bi.commit);
 	}
 	return 0;
 }
@@ -279,6 +330,9 @@ build_commit(const struct conf *cf, git_repository *repo,
 		goto out;
 	ctx.e.log_fd = req->log_fd;
 	ctx.e.echo = req->echo;
+
+	/* Marks every child of this job, for a builder that finds it left. */
+	strv_pushf(&ctx.e.env, "%s=%s", BUILD_MARKER, req->name);
 	ret = build_run(&ctx, repo);
 out:
 	if (ret < 0) {

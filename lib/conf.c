@@ -55,12 +55,14 @@ enum conf_section {
 	SEC_IMAGE,
 	SEC_RESTART,
 	SEC_RETRY,
+	SEC_METRICS,
 	SEC_COUNT
 };
 
 /* Header names of the sections without a NAME, indexed by the enum. */
 static const char *const conf_section_names[SEC_COUNT] = {
-	NULL, "repository", "spool", "builder", NULL, "restart", "retry"
+	NULL, "repository", "spool", "builder", NULL, "restart", "retry",
+	"metrics"
 };
 
 /* Line numbers of the keys of one [image NAME] section, for later checks. */
@@ -109,9 +111,11 @@ struct conf_key {
 
 static conf_setter conf_set_path, conf_set_patterns, conf_set_bool;
 static conf_setter conf_set_word, conf_set_engine, conf_set_words;
+static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
+static conf_setter conf_set_optional_path;
 
 #define CF(m)	offsetof(struct conf, m)
 #define CI(m)	offsetof(struct conf_image, m)
@@ -123,7 +127,7 @@ static const struct conf_key conf_keys[] = {
 	{ SEC_REPOSITORY, "trust_owner", CF(trust_owner), conf_set_bool,
 	    0, 0, 0 },
 	{ SEC_SPOOL, "dir", CF(spool_dir), conf_set_path, 0, 0, 0 },
-	{ SEC_BUILDER, "arch", CF(arch), conf_set_word, 0, 0, 0 },
+	{ SEC_BUILDER, "arch", CF(arch), conf_set_arch, 0, 0, 0 },
 	{ SEC_BUILDER, "engine", CF(engine), conf_set_engine, 0, 0, 0 },
 	{ SEC_BUILDER, "engine_options", CF(engine_options), conf_set_words,
 	    1, 0, 0 },
@@ -155,6 +159,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, CONF_SECONDS_MAX },
 	{ SEC_RETRY, "backoff_max", CF(backoff_max), conf_set_uint,
 	    0, 0, CONF_SECONDS_MAX },
+	{ SEC_METRICS, "textfile", CF(metrics_textfile),
+	    conf_set_optional_path, 1, 0, 0 },
 };
 #define CONF_KEYS_LEN (sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(CONF_KEYS_LEN <= CONF_NKEYS, "raise CONF_NKEYS");
@@ -325,6 +331,16 @@ conf_set_path(struct conf_parse *p, const struct conf_key *k, void *field,
 	return conf_set_string(p, k, field, value);
 }
 
+/* An absolute path, or "" for none. */
+static int
+conf_set_optional_path(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value == '\0')
+		return conf_set_string(p, k, field, value);
+	return conf_set_path(p, k, field, value);
+}
+
 /* One word: no blanks inside. */
 static int
 conf_set_word(struct conf_parse *p, const struct conf_key *k, void *field,
@@ -335,6 +351,29 @@ conf_set_word(struct conf_parse *p, const struct conf_key *k, void *field,
 		    "invalid value '%s' for key '%s': expected one word",
 		    value, k->name);
 	return conf_set_string(p, k, field, value);
+}
+
+/*
+ * A machine name as uname -m gives it.  The engines' names for the same
+ * machines (amd64, arm64) are refused with the name meant, a likely
+ * mix-up that would otherwise refuse every build.
+ */
+static int
+conf_set_arch(struct conf_parse *p, const struct conf_key *k, void *field,
+    const char *value)
+{
+	static const char *const engine_names[][2] = {
+		{ "amd64", "x86_64" }, { "arm64", "aarch64" },
+		{ "386", "i686" }, { "arm", "armv7l" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(engine_names) / sizeof(engine_names[0]); i++)
+		if (strcmp(value, engine_names[i][0]) == 0)
+			return conf_fail(p, p->lineno, "invalid value '%s' for "
+			    "key '%s': give the uname -m name ('%s')", value,
+			    k->name, engine_names[i][1]);
+	return conf_set_word(p, k, field, value);
 }
 
 /* A command name looked up on PATH, or an absolute path. */
@@ -551,6 +590,7 @@ conf_set_defaults(struct conf *cf)
 	cf->max_attempts = 5;
 	cf->backoff = 300;
 	cf->backoff_max = 3600;
+	cf->metrics_textfile = xstrdup("");
 }
 
 /* The two images of the shop, used when the file names none. */
@@ -983,6 +1023,7 @@ conf_release(struct conf *cf)
 	free(cf->compose_file);
 	strv_clear(&cf->compose);
 	free(cf->project);
+	free(cf->metrics_textfile);
 	memset(cf, 0, sizeof(*cf));
 }
 

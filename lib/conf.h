@@ -65,6 +65,9 @@ struct conf {
 	unsigned	 max_attempts;
 	unsigned	 backoff;	/* seconds before the first retry */
 	unsigned	 backoff_max;	/* longest wait between two tries */
+
+	/* [metrics] */
+	char		*metrics_textfile; /* node_exporter .prom file, or "" */
 };
 
 /*

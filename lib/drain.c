@@ -86,10 +86,11 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 
 	job->finished = time(NULL);
 	if (st == BUILD_OK) {
-		job->result = JOB_RESULT_BUILT;
+		if (job->result != JOB_RESULT_ALREADY_BUILT)
+			job->result = JOB_RESULT_BUILT;
 		job_set_error(job, NULL);
-		log_info("job %s: built %.12s %s", job->name, job->commit,
-		    job->ref);
+		log_info("job %s: %s %.12s %s", job->name,
+		    job_result_name(job->result), job->commit, job->ref);
 		return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_DONE);
 	}
 
@@ -137,6 +138,7 @@ drain_build(struct drain *d, const char *name)
 	struct build_request req = { 0 };
 	struct job job;
 	enum build_status st;
+	bool already = false;
 	int logfd = -1, ret = -1, r;
 
 	job_init(&job);
@@ -151,6 +153,8 @@ drain_build(struct drain *d, const char *name)
 
 	job.attempts++;
 	job.started = time(NULL);
+	if (spool_run_write(&d->spool, name, job.started) < 0)
+		goto out;
 	log_info("job %s: building %.12s %s (attempt %u)", name, job.commit,
 	    job.ref, job.attempts);
 	log_clear();
@@ -158,7 +162,11 @@ drain_build(struct drain *d, const char *name)
 	req.name = job.name;
 	req.restart = !job.no_restart;
 	req.log_fd = logfd;
+	req.force = job.force;
+	req.no_build = job.rollback;
+	req.already_built = &already;
 	st = build_commit(d->cf, d->repo, &req);
+	(void)spool_run_clear(&d->spool);	/* a stale hint is harmless */
 	if (drain_stop != 0) {
 		/* Stopped by the operator: not the job's fault. */
 		job.attempts--;
@@ -167,6 +175,8 @@ drain_build(struct drain *d, const char *name)
 		    "%d", name, (int)drain_stop);
 		ret = spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_NEW);
 	} else {
+		if (already)
+			job.result = JOB_RESULT_ALREADY_BUILT;
 		ret = drain_finish(d, &job, st);
 	}
 out:
@@ -274,6 +284,23 @@ out:
 }
 
 /*
+ * End what the engine of a dead builder may still be doing for job name,
+ * so that no second build runs beside it.  0 or -1 (reported).
+ */
+static int
+drain_kill_leftovers(const char *name)
+{
+	char *marker = xasprintf("%s=%s", BUILD_MARKER, name);
+	int n = run_kill_marked(marker);
+
+	free(marker);
+	if (n > 0)
+		log_info("job %s: ended %d process(es) left by the dead "
+		    "builder", name, n);
+	return n < 0 ? -1 : 0;
+}
+
+/*
  * Put back what a dead builder left in active/: a job already stored in
  * done/ or failed/ had finished (only the unlink was lost); any other goes
  * back to new/ with its interrupted attempt counted, or dies when that was
@@ -311,6 +338,8 @@ drain_recover(struct drain *d)
 		job.attempts++;
 		log_info("job %s: recovered from an interrupted build "
 		    "(attempt %u)", name, job.attempts);
+		if (drain_kill_leftovers(name) < 0)
+			goto out;
 		if (job.attempts >= d->cf->max_attempts) {
 			log_clear();
 			log_error("interrupted %u time(s)", job.attempts);
@@ -462,7 +491,8 @@ drain_jobs(struct drain *d)
 	long pending;
 	int r = 0;
 
-	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
+	if (spool_run_clear(&d->spool) < 0 || drain_recover(d) < 0 ||
+	    drain_sweep_tmp(d) < 0)
 		return EX_CANTCREAT;
 	pending = drain_pending(d);
 	if (pending <= 0)
@@ -573,4 +603,141 @@ retry_run(const struct conf *cf)
 		ret = 0;
 	drain_close(&d);
 	return ret;
+}
+
+int
+requeue_run(const struct conf *cf, const char *name)
+{
+	struct spool sp;
+	struct job job;
+	char err[256], ref[256];
+	int r, ret = EX_DATAERR;
+
+	if (strchr(name, '/') != NULL || *name == '.' || *name == '\0') {
+		log_error("requeue '%s': not a job name", name);
+		return EX_USAGE;
+	}
+	if (spool_open(&sp, cf->spool_dir, false) < 0)
+		return EX_NOINPUT;
+	job_init(&job);
+	r = spool_read(&sp, SPOOL_FAILED, name, &job, err, sizeof(err));
+	if (r != 0) {
+		if (r > 0)
+			log_error("requeue '%s': %s", name, err);
+		ret = r > 0 ? EX_DATAERR : EX_NOINPUT;
+		goto out;
+	}
+
+	/* A fresh start: the operator has presumably fixed the cause. */
+	job.result = JOB_RESULT_NONE;
+	job.source = JOB_SOURCE_MANUAL;
+	job.attempts = 0;
+	job.next_try = 0;
+	if (spool_store(&sp, &job, SPOOL_FAILED, SPOOL_NEW) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: requeued %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret;
+}
+
+/*
+ * The deploy to roll back to, from done/: newest first, the jobs that built
+ * (or found built) their images; the first is what runs now, the next of
+ * another commit is the one before.  Its commit and ref are copied into
+ * *target (empty on entry).  0, or -1 (reported) when there is none.
+ */
+static int
+rollback_find(struct spool *sp, struct job *target)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char now[HEX_ID_MAX + 1] = "", err[256];
+	size_t i;
+	int ret = -1;
+
+	if (spool_list(sp, SPOOL_DONE, &names) < 0)
+		return -1;
+	for (i = names.n; ret < 0 && i-- > 0; ) {
+		job_init(&job);
+		if (spool_read(sp, SPOOL_DONE, names.v[i], &job, err,
+		    sizeof(err)) == 0 && (job.result == JOB_RESULT_BUILT ||
+		    job.result == JOB_RESULT_ALREADY_BUILT)) {
+			if (*now == '\0') {
+				snprintf(now, sizeof(now), "%s", job.commit);
+			} else if (strcmp(job.commit, now) != 0) {
+				snprintf(target->commit, sizeof(target->commit),
+				    "%s", job.commit);
+				target->ref = xstrdup(job.ref);
+				ret = 0;
+			}
+		}
+		job_release(&job);
+	}
+	strv_clear(&names);
+	if (ret < 0)
+		log_error("rollback: no earlier build in '%s/done' to go back "
+		    "to; name a commit", sp->path);
+	return ret;
+}
+
+/* The commit of rev, from the mirror, into job (and its ref, if any). */
+static int
+rollback_resolve(const struct conf *cf, const char *rev, struct job *job)
+{
+	git_repository *repo = NULL;
+	git_oid oid;
+	char *refname = NULL;
+	int ret = -1;
+
+	if (repo_open(&repo, cf->repo_path, cf->trust_owner) < 0 ||
+	    repo_resolve(&oid, &refname, repo, rev) < 0)
+		goto out;
+	git_oid_tostr(job->commit, sizeof(job->commit), &oid);
+	job->ref = refname != NULL ? refname : xstrdup("");
+	refname = NULL;
+	ret = 0;
+out:
+	free(refname);
+	git_repository_free(repo);
+	return ret;
+}
+
+int
+rollback_run(const struct conf *cf, const char *rev)
+{
+	struct spool sp;
+	struct job job;
+	char ref[256];
+	int ret = EX_DATAERR;
+
+	if (guard_check(cf) < 0)
+		return EXIT_GUARD;
+	if (spool_open(&sp, cf->spool_dir, true) < 0)
+		return EX_CANTCREAT;
+	job_init(&job);
+	if ((rev == NULL ? rollback_find(&sp, &job) :
+	    rollback_resolve(cf, rev, &job)) < 0)
+		goto out;
+
+	/* Queued like any job, so it waits for a build in progress. */
+	job.source = JOB_SOURCE_MANUAL;
+	job.rollback = true;
+	if (spool_enqueue(&sp, &job) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: queued rollback to %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	fflush(stdout);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret == 0 ? drain_run(cf) : ret;
 }

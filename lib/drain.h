@@ -42,4 +42,17 @@ unsigned drain_backoff(const struct conf *cf, unsigned attempts,
  */
 int retry_run(const struct conf *cf);
 
+/*
+ * pushbuild requeue: put the failed or dead job failed/name back in new/
+ * with its attempts reset.  Returns an exit code.
+ */
+int requeue_run(const struct conf *cf, const char *name);
+
+/*
+ * pushbuild rollback: queue a job that retags the images of rev (or, when
+ * rev is NULL, of the deploy before the current one, from done/) as
+ * :latest and restarts, never building, then drain.  Returns an exit code.
+ */
+int rollback_run(const struct conf *cf, const char *rev);
+
 #endif

@@ -183,16 +183,47 @@ engine_tag_argv(struct strv *argv, const struct conf *conf,
 void
 compose_argv(struct strv *argv, const struct conf *conf, const char *verb)
 {
+	char project[256];
+
 	strv_append(argv, &conf->compose);
-	if (conf->project != NULL && *conf->project != '\0') {
-		strv_push(argv, "-p");
-		strv_push(argv, conf->project);
-	}
+	strv_push(argv, "-p");
+	strv_push(argv, compose_project(project, sizeof(project), conf));
 	strv_push(argv, "-f");
 	strv_push(argv, conf->compose_file);
 	strv_push(argv, verb);
 	if (strcmp(verb, "up") == 0)
 		strv_push(argv, "-d");
+	else if (strcmp(verb, "ps") == 0)
+		strv_push(argv, "-q");
+}
+
+char *
+compose_project(char *buf, size_t size, const struct conf *conf)
+{
+	const char *dir = conf->restart_dir, *base, *end;
+	size_t n = 0;
+
+	if (conf->project != NULL && *conf->project != '\0') {
+		snprintf(buf, size, "%s", conf->project);
+		return buf;
+	}
+
+	/* As compose names it: the last component, lowercase, [a-z0-9_-]. */
+	for (end = dir + strlen(dir); end > dir && end[-1] == '/'; end--)
+		;
+	for (base = end; base > dir && base[-1] != '/'; base--)
+		;
+	for (; base < end && n + 1 < size; base++) {
+		char c = (char)tolower((unsigned char)*base);
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    ((c == '_' || c == '-') && n > 0))
+			buf[n++] = c;
+	}
+	if (n == 0 && size > 7)
+		n = (size_t)snprintf(buf, size, "workers");
+	buf[n] = '\0';
+	return buf;
 }
 
 /*
@@ -339,6 +370,57 @@ engine_image_arch(struct engine *e, const char *image, char *buf,
 	return ret;
 }
 
+/*
+ * The value of label on the object of kind ("image" or "container") into
+ * buf; returns as engine_image_label() does.
+ */
+static int
+engine_label(struct engine *e, const char *kind, const char *object,
+    const char *label, char *buf, size_t size)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	const char *v, *end;
+	int ret = -1;
+
+	engine_argv_start(&argv, e->conf, e->path);
+	strv_push(&argv, kind);
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format");
+	strv_pushf(&argv, "{{index .Config.Labels \"%s\"}}", label);
+	strv_push(&argv, object);
+	r.capture = true;
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+
+	/* A missing image is an answer here, not a failure. */
+	ret = 1;
+	if (r.status != 0 || r.timed_out || r.interrupted)
+		goto out;
+	for (v = r.out; isspace((unsigned char)*v); v++)
+		;
+	for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]);
+	    end--)
+		;
+	if (end == v || (size_t)(end - v) >= size ||
+	    strncmp(v, "<no value>", (size_t)(end - v)) == 0)
+		goto out;
+	memcpy(buf, v, (size_t)(end - v));
+	buf[end - v] = '\0';
+	ret = 0;
+out:
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+int
+engine_image_label(struct engine *e, const char *image, const char *label,
+    char *buf, size_t size)
+{
+	return engine_label(e, "image", image, label, buf, size);
+}
+
 int
 engine_host_arch(struct engine *e, char *buf, size_t size)
 {
@@ -380,7 +462,8 @@ engine_arch_name(const char *machine)
  * (reported with the exit status).
  */
 static int
-engine_compose(struct engine *e, struct strv *env, const char *verb)
+engine_compose(struct engine *e, struct strv *env, const char *verb,
+    char **out)
 {
 	const struct conf *conf = e->conf;
 	struct strv argv = STRV_INIT;
@@ -398,11 +481,16 @@ engine_compose(struct engine *e, struct strv *env, const char *verb)
 	free(argv.v[0]);
 	argv.v[0] = prog;
 	prog = NULL;
+	r.capture = out != NULL;
 	if (engine_run(e, &r, &argv, env, conf->restart_dir) < 0)
 		goto out;
 	what = xasprintf("compose %s in '%s'", strcmp(verb, "up") == 0 ?
 	    "up -d" : verb, conf->restart_dir);
 	ret = engine_check(&r, what);
+	if (ret == 0 && out != NULL) {
+		*out = r.out;
+		r.out = NULL;
+	}
 out:
 	free(prog);
 	free(what);
@@ -411,20 +499,79 @@ out:
 	return ret;
 }
 
+/* The environment of compose: the engine's, with the built tag. */
+static void
+restart_env(struct strv *env, const struct engine *e,
+    const struct build_info *bi)
+{
+	strv_append(env, &e->env);
+	strv_pushf(env, "IMAGE_TAG=%s", bi->short_id);
+	strv_pushf(env, "EXPECTED_GIT_SHA=%s", bi->commit);
+}
+
 int
 engine_restart(struct engine *e, const struct build_info *bi)
 {
 	struct strv env = STRV_INIT;
 	int ret = -1;
 
-	strv_append(&env, &e->env);
-	strv_pushf(&env, "IMAGE_TAG=%s", bi->short_id);
-	strv_pushf(&env, "EXPECTED_GIT_SHA=%s", bi->commit);
-	if (engine_compose(e, &env, "down") < 0 ||
-	    engine_compose(e, &env, "up") < 0)
+	restart_env(&env, e, bi);
+	if (engine_compose(e, &env, "down", NULL) < 0 ||
+	    engine_compose(e, &env, "up", NULL) < 0)
 		goto out;
 	ret = 0;
 out:
 	strv_clear(&env);
+	return ret;
+}
+
+/* True when s looks like a container id: 12 to 64 lowercase hex digits. */
+static bool
+is_container_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return s[n] == '\0' && n >= 12 && n <= HEX_ID_MAX;
+}
+
+int
+engine_verify_workers(struct engine *e, const struct build_info *bi)
+{
+	struct strv env = STRV_INIT;
+	char *ids = NULL, *id, *save = NULL, sha[HEX_ID_MAX + 1];
+	unsigned n = 0;
+	int ret = -1, r;
+
+	restart_env(&env, e, bi);
+	if (engine_compose(e, &env, "ps", &ids) < 0)
+		goto out;
+	for (id = strtok_r(ids, " \t\r\n", &save); id != NULL;
+	    id = strtok_r(NULL, " \t\r\n", &save), n++) {
+		if (!is_container_id(id)) {
+			log_error("verify workers: compose ps gave '%.64s', "
+			    "not a container id", id);
+			goto out;
+		}
+		r = engine_label(e, "container", id, "GIT_SHA", sha,
+		    sizeof(sha));
+		if (r < 0)
+			goto out;
+		if (r > 0 || strcmp(sha, bi->commit) != 0) {
+			log_error("worker container %.12s runs %s, not the "
+			    "built commit %s", id, r > 0 ?
+			    "an image without a GIT_SHA label" : sha,
+			    bi->commit);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		log_error("verify workers: no container of the compose project "
+		    "runs in '%s'", e->conf->restart_dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	strv_clear(&env);
+	free(ids);
 	return ret;
 }

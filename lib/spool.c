@@ -786,3 +786,48 @@ fail:
 	close(fd);
 	return -1;
 }
+
+int
+spool_run_write(struct spool *sp, const char *name, time_t started)
+{
+	char text[JOB_NAME_MAX + 96];
+	int fd, len;
+
+	len = snprintf(text, sizeof(text), "pid=%ld\njob=%s\nstarted=%lld\n",
+	    (long)getpid(), name, (long long)started);
+	(void)unlinkat(sp->fd, SPOOL_RUN_TMP, 0);
+	fd = openat(sp->fd, SPOOL_RUN_TMP, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, SPOOL_FILE_MODE);
+	if (fd < 0)
+		return log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+	if (spool_fix_mode(sp, fd, SPOOL_FILE_MODE, SPOOL_RUN_TMP) < 0)
+		goto fail;
+	if (write_all(fd, text, (size_t)len) < 0) {
+		log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(sp->fd, SPOOL_RUN_TMP, sp->fd, SPOOL_RUN) < 0) {
+		log_errno("rename '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(sp->fd, SPOOL_RUN_TMP, 0);
+	return -1;
+}
+
+int
+spool_run_clear(struct spool *sp)
+{
+	if (unlinkat(sp->fd, SPOOL_RUN, 0) < 0 && errno != ENOENT)
+		return log_errno("remove '%s/%s'", sp->path, SPOOL_RUN);
+	return 0;
+}

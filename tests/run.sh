@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/run.sh: the whole test suite on a fresh Debian 12 machine, as root:
 # install what the tests need, then
-#   _build/       make check, the unit tests under valgrind, make distcheck
+#   _build-test/  a developer build of its own (whatever demo/run built in
+#                 _build/): make check, the unit tests under valgrind,
+#                 make distcheck
 #   _build-asan/  make check again with ASan and UBSan (no report allowed)
 #   _build-fuzz/  each libFuzzer target for FUZZ_SECONDS (default 20)
 # Prints how long each phase took; ends with one "N passed, N failed" line
@@ -45,11 +47,12 @@ show_failures() {
 
 # count PATTERN: TAP results of both trees that match PATTERN.
 count() {
-	cat $(find "$top/_build" "$top/_build-asan" -name '*.trs' 2>/dev/null) \
+	cat $(find "$top/_build-test" "$top/_build-asan" -name '*.trs' \
+	    2>/dev/null) \
 	    /dev/null | grep -c "^:test-result: $1" || true
 }
 
-configure_in _build --enable-developer
+configure_in _build-test --enable-developer
 phase "build"
 make -j2 check || { status=1; show_failures; }
 phase "make check"

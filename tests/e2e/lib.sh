@@ -162,6 +162,9 @@ echo "${line#|}" >>"$T/engine.calls"
 tr '\0' '\n' </proc/$$/environ >"$T/engine.env"
 case " $* " in
 *" build "*)
+	for a in "$@"; do
+		case $a in GIT_SHA=*) echo "${a#GIT_SHA=}" >"$T/engine.built" ;; esac
+	done
 	echo "STEP 1/1: FROM scratch"
 	if [ -f "$T/engine.sleep" ]; then
 		echo $$ >"$T/engine.pid"
@@ -178,6 +181,10 @@ case " $* " in
 		exit "$code"
 	fi
 	;;
+*" container inspect "*)
+	# A worker runs $T/container.sha, or else what was built last.
+	cat "$T/container.sha" 2>/dev/null || cat "$T/engine.built"
+	;;
 *" inspect "*|*" version "*|*" info "*)
 	if [ -f "$T/engine.down" ]; then
 		echo "Cannot connect to the engine" >&2
@@ -193,7 +200,8 @@ EOS
 
 # make_standin_compose PATH: a recording stand-in for "docker compose".
 # Each call appends "cwd=DIR IMAGE_TAG=... EXPECTED_GIT_SHA=... ARGS" to
-# $T/compose.calls.
+# $T/compose.calls; "ps" names one container, which the stand-in engine
+# says runs $T/container.sha, or else the commit it built last.
 make_standin_compose() {
 	cat >"$1" <<EOS
 #!/bin/sh
@@ -203,6 +211,9 @@ EOS
 line=
 for a in "$@"; do line="$line|$a"; done
 echo "cwd=$(pwd) IMAGE_TAG=${IMAGE_TAG-unset} EXPECTED_GIT_SHA=${EXPECTED_GIT_SHA-unset} ${line#|}" >>"$T/compose.calls"
+case " $* " in
+*" ps "*) echo 0123456789abcdef ;;
+esac
 exit 0
 EOS
 	chmod 755 "$1"
@@ -220,4 +231,13 @@ setup_pushed_app() {
 	SHA=$(git -C "$T/app" rev-parse HEAD)
 	SHORT=$(echo "$SHA" | cut -c1-7)
 	export PUSHBUILD_CONFIG="$T/pushbuild.ini"
+}
+
+# gone PID: the process has ended (a zombie counts: PID 1 may not reap
+# orphans in a container).
+gone() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	""|Z*) return 0 ;;
+	*) return 1 ;;
+	esac
 }

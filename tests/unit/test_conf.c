@@ -21,8 +21,8 @@
 
 #include "conf.h"
 
-/* Keys documented in etc/pushbuild.ini: 21 plain, 3 per default image. */
-#define EXAMPLE_SETTINGS (21 + 2 * 3)
+/* Keys documented in etc/pushbuild.ini: 22 plain, 3 per default image. */
+#define EXAMPLE_SETTINGS (22 + 2 * 3)
 
 struct fixture {
 	char	dir[64];
@@ -68,7 +68,10 @@ static const char full_file[] =
     "[retry]\n"
     "max_attempts = 3\n"
     "backoff = 10 ; an inline comment\n"
-    "backoff_max = 10\n";
+    "backoff_max = 10\n"
+    "\n"
+    "[metrics]\n"
+    "textfile = /var/lib/node_exporter/textfile/pushbuild.prom\n";
 
 static int
 setup(void **state)
@@ -258,6 +261,7 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_int_equal(a->max_attempts, b->max_attempts);
 	assert_int_equal(a->backoff, b->backoff);
 	assert_int_equal(a->backoff_max, b->backoff_max);
+	assert_string_equal(a->metrics_textfile, b->metrics_textfile);
 }
 
 static void
@@ -328,6 +332,8 @@ test_conf_load_full_restart_retry(void **state)
 	assert_int_equal(cf.max_attempts, 3);
 	assert_int_equal(cf.backoff, 10);
 	assert_int_equal(cf.backoff_max, 10);
+	assert_string_equal(cf.metrics_textfile,
+	    "/var/lib/node_exporter/textfile/pushbuild.prom");
 	conf_release(&cf);
 }
 
@@ -355,6 +361,7 @@ test_conf_load_empty_file_defaults(void **state)
 	assert_string_equal(cf.restart_dir, "/opt/fiskai-workers");
 	assert_string_equal(cf.compose_file, "docker-compose.workers.yml");
 	assert_words(&cf.compose, "docker compose");
+	assert_string_equal(cf.metrics_textfile, "");
 	assert_string_equal(cf.project, "");
 	assert_int_equal(cf.max_attempts, 5);
 	assert_int_equal(cf.backoff, 300);
@@ -562,6 +569,14 @@ test_conf_load_bad_bool(void **state)
 }
 
 static void
+test_conf_load_engine_arch_name_refused(void **state)
+{
+	assert_load_fails(*state, "[builder]\narch = arm64\n", 2,
+	    "invalid value 'arm64' for key 'arch': give the uname -m name "
+	    "('aarch64')");
+}
+
+static void
 test_conf_load_bool_words(void **state)
 {
 	struct conf cf;
@@ -713,6 +728,25 @@ test_conf_load_relative_spool_dir(void **state)
 {
 	assert_load_fails(*state, "[spool]\ndir = spool\n", 2,
 	    "invalid path 'spool' for key 'dir': not absolute");
+}
+
+static void
+test_conf_load_relative_metrics_textfile(void **state)
+{
+	assert_load_fails(*state, "[metrics]\ntextfile = pushbuild.prom\n",
+	    2, "invalid path 'pushbuild.prom' for key 'textfile': "
+	    "not absolute");
+}
+
+static void
+test_conf_load_empty_metrics_textfile(void **state)
+{
+	struct conf cf;
+
+	load_ok(*state, &cf, "[metrics]\ntextfile =\n");
+
+	assert_string_equal(cf.metrics_textfile, "");
+	conf_release(&cf);
 }
 
 static void
@@ -1080,6 +1114,7 @@ main(void)
 		T(test_conf_load_duplicate_section),
 		T(test_conf_load_duplicate_image),
 		T(test_conf_load_bad_bool),
+		T(test_conf_load_engine_arch_name_refused),
 		T(test_conf_load_bool_words),
 		T(test_conf_load_bad_int),
 		T(test_conf_load_negative_int),
@@ -1099,6 +1134,8 @@ main(void)
 		T(test_conf_load_dockerfile_dotdot),
 		T(test_conf_load_dockerfile_absolute),
 		T(test_conf_load_relative_spool_dir),
+		T(test_conf_load_relative_metrics_textfile),
+		T(test_conf_load_empty_metrics_textfile),
 		T(test_conf_load_relative_engine_path),
 		T(test_conf_load_bad_ref_pattern),
 		T(test_conf_load_bad_pass_env),
