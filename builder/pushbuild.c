@@ -101,12 +101,9 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 			break;
 		}
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (ref == NULL)
-			ref = refname != NULL ? refname : "";
-		if (enqueue_update(&eq, NULL, hex, ref) < 0)
+		if (enqueue_update(&eq, NULL, hex, ref != NULL ? ref :
+		    refname != NULL ? refname : "") < 0)
 			ret = EX_CANTCREAT;
-		if (ref == refname)
-			ref = NULL;
 		free(refname);
 		refname = NULL;
 	}
@@ -210,6 +207,8 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		ret = EXIT_GUARD;
 		goto out;
 	}
+	if ((ret = guard_engine(cf)) != 0)
+		goto out;
 
 	req.images = &images;
 	req.restart = images.n == 0;	/* compose names every image */

@@ -134,14 +134,15 @@ status_success(const struct summary *s)
 		    v[i]->commit, job_result_name(v[i]->result),
 		    format_utc(when, v[i]->finished), v[i]->name);
 	free(v);
-	if ((dep = summary_deployed(s)) == NULL) {
+	if ((dep = summary_last_success(s)) == NULL) {
 		printf("deployed: none\n");
 		return;
 	}
-	printf("deployed: %.*s  %s, built %s (job %s)\n", STATUS_SHORT,
+	printf("deployed: %.*s  %s, %s %s (job %s)\n", STATUS_SHORT,
 	    dep->commit, log_escape(ref, sizeof(ref),
 	    *dep->ref != '\0' ? dep->ref : "-"),
-	    format_utc(when, dep->finished), dep->name);
+	    job_result_name(dep->result), format_utc(when, dep->finished),
+	    dep->name);
 }
 
 /* The text form. */
@@ -276,7 +277,7 @@ status_json(const struct summary *s)
 	free(v);
 	json_object_set_new(o, "last_success", refs);
 	json_object_set_new(o, "deployed",
-	    status_json_job(summary_deployed(s)));
+	    status_json_job(summary_last_success(s)));
 	return o;
 }
 

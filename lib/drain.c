@@ -25,6 +25,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "repo.h"
 #include "run.h"
 #include "spool.h"
@@ -115,19 +116,22 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 /*
  * Read the job dir/name into *job (empty on entry).  A file that is not a
  * valid job is moved aside with its reason.  Returns 0 when read, 1 when
- * moved aside, -1 on error (reported).
+ * moved aside or gone meanwhile, -1 on error (reported).
  */
 static int
 drain_read(struct drain *d, enum spool_dir dir, const char *name,
     struct job *job)
 {
-	char err[256];
+	char err[256], shown[JOB_NAME_MAX * 4];
 	int r;
 
 	r = spool_read(&d->spool, dir, name, job, err, sizeof(err));
+	if (r < 0 && errno == ENOENT)
+		return 1;	/* gone meanwhile: nothing to do */
 	if (r <= 0)
 		return r;
-	log_error("job '%s' is corrupt: %s", name, err);
+	log_error("job '%s' is corrupt: %s",
+	    log_escape(shown, sizeof(shown), name), err);
 	return spool_reject(&d->spool, dir, name, err) < 0 ? -1 : 1;
 }
 
@@ -147,14 +151,16 @@ drain_build(struct drain *d, const char *name)
 		ret = r > 0 ? 0 : -1;
 		goto out;
 	}
-	logfd = spool_log_open(&d->spool, name);
-	if (logfd < 0)
-		goto out;
 
+	/* The attempt counts from here: a crash from now on costs one. */
 	job.attempts++;
 	job.started = time(NULL);
-	if (spool_run_write(&d->spool, name, job.started) < 0)
+	if (spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_ACTIVE) < 0 ||
+	    spool_run_write(&d->spool, name, job.started) < 0)
 		goto out;
+
+	/* A log that cannot be opened (said why) must not stop the queue. */
+	logfd = spool_log_open(&d->spool, name);
 	log_info("job %s: building %.12s %s (attempt %u)", name, job.commit,
 	    job.ref, job.attempts);
 	log_clear();
@@ -189,14 +195,17 @@ out:
 /*
  * Find a job in dir, newer than job (later in name order), for the same
  * ref: in done/ one that built, elsewhere any.  Its name goes to newer.
+ * listed is the listing of dir when the caller has one, else NULL.
  * Returns 1 when found, 0 when not (always for a job of no ref), -1 on
  * error (reported).
  */
 static int
-drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
-    char *newer, size_t size)
+drain_find_newer(struct drain *d, enum spool_dir dir,
+    const struct strv *listed, const struct job *job, char *newer,
+    size_t size)
 {
 	struct strv names = STRV_INIT;
+	const struct strv *v = listed;
 	struct job other;
 	char err[256];
 	size_t j;
@@ -204,12 +213,15 @@ drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
 
 	if (*job->ref == '\0')
 		return 0;
-	if (spool_list(&d->spool, dir, &names) < 0)
-		return -1;
-	for (j = names.n; found == 0 && j-- > 0 &&
-	    strcmp(names.v[j], job->name) > 0; ) {
+	if (v == NULL) {
+		if (spool_list(&d->spool, dir, &names) < 0)
+			return -1;
+		v = &names;
+	}
+	for (j = v->n; found == 0 && j-- > 0 &&
+	    strcmp(v->v[j], job->name) > 0; ) {
 		job_init(&other);
-		if (spool_read(&d->spool, dir, names.v[j], &other, err,
+		if (spool_read(&d->spool, dir, v->v[j], &other, err,
 		    sizeof(err)) == 0 && strcmp(other.ref, job->ref) == 0 &&
 		    (dir != SPOOL_DONE || other.result == JOB_RESULT_BUILT ||
 		    other.result == JOB_RESULT_ALREADY_BUILT)) {
@@ -260,7 +272,8 @@ drain_claim(struct drain *d, char *name, size_t size)
 			goto out;
 		if (r > 0)
 			continue;
-		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		r = drain_find_newer(d, SPOOL_NEW, &names, &job, newer,
+		    sizeof(newer));
 		if (r < 0)
 			goto out;
 		if (r > 0) {
@@ -335,14 +348,16 @@ drain_recover(struct drain *d)
 			goto out;
 		if (r > 0)
 			continue;
-		job.attempts++;
+
+		/* Its attempt was counted when it was claimed. */
 		log_info("job %s: recovered from an interrupted build "
 		    "(attempt %u)", name, job.attempts);
 		if (drain_kill_leftovers(name) < 0)
 			goto out;
 		if (job.attempts >= d->cf->max_attempts) {
 			log_clear();
-			log_error("interrupted %u time(s)", job.attempts);
+			log_error("the builder died during attempt %u",
+			    job.attempts);
 			if (drain_finish(d, &job, BUILD_TRANSIENT) < 0)
 				goto out;
 			continue;
@@ -361,27 +376,34 @@ out:
 	return ret;
 }
 
-/* Remove files in tmp/ left by writers that died more than an hour ago. */
+/*
+ * Remove files in tmp/ left by writers that died more than an hour ago.
+ * Anything else there (a directory, say) is not ours to remove, and what
+ * cannot be removed is said once per run: neither stops the queue.
+ */
 static int
 drain_sweep_tmp(struct drain *d)
 {
 	struct strv names = STRV_INIT;
 	struct stat st;
 	time_t now = time(NULL);
+	char shown[JOB_NAME_MAX * 4];
 	size_t i;
-	int fd = d->spool.dirs[SPOOL_TMP], ret = 0;
+	int fd = d->spool.dirs[SPOOL_TMP];
 
 	if (spool_list(&d->spool, SPOOL_TMP, &names) < 0)
 		return -1;
 	for (i = 0; i < names.n; i++) {
 		if (fstatat(fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) ||
 		    now - st.st_mtime < TMP_DEBRIS_AGE)
 			continue;
 		if (unlinkat(fd, names.v[i], 0) < 0 && errno != ENOENT)
-			ret = log_errno("remove debris 'tmp/%s'", names.v[i]);
+			log_warn("remove debris 'tmp/%s': %s", log_escape(shown,
+			    sizeof(shown), names.v[i]), strerror(errno));
 	}
 	strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 /* Note a stop request; run_command() ends the engine's process group. */
@@ -442,14 +464,8 @@ drain_close(struct drain *d)
 	spool_close(&d->spool);
 }
 
-/*
- * Before the first claim of a run: the engine must answer, and run images
- * for the required architecture (an emulating engine must not slip
- * through the guard).  0, or an exit code: EX_UNAVAILABLE when it does not
- * answer, EXIT_GUARD when it runs images for another architecture.
- */
-static int
-drain_check_engine(const struct conf *cf)
+int
+guard_engine(const struct conf *cf)
 {
 	struct engine e;
 	const char *want = engine_arch_name(cf->arch);
@@ -497,7 +513,7 @@ drain_jobs(struct drain *d)
 	pending = drain_pending(d);
 	if (pending <= 0)
 		return pending < 0 ? EX_CANTCREAT : 0;
-	r = drain_check_engine(d->cf);
+	r = guard_engine(d->cf);
 	if (r != 0)
 		return r;
 	while (drain_stop == 0 &&
@@ -530,10 +546,12 @@ drain_run(const struct conf *cf)
 	if (guard_check(cf) < 0)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = drain_jobs(&d);
-	else if (ret == 1)
+		(void)metrics_write(cf, &d.spool);	/* reported */
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	drain_close(&d);
 	return ret;
 }
@@ -563,9 +581,10 @@ drain_requeue_due(struct drain *d)
 			continue;
 
 		/* A newer push of the ref, pending or built, replaces it. */
-		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		r = drain_find_newer(d, SPOOL_NEW, NULL, &job, newer,
+		    sizeof(newer));
 		if (r == 0)
-			r = drain_find_newer(d, SPOOL_DONE, &job, newer,
+			r = drain_find_newer(d, SPOOL_DONE, NULL, &job, newer,
 			    sizeof(newer));
 		if (r < 0)
 			goto out;
@@ -597,10 +616,12 @@ retry_run(const struct conf *cf)
 	if (guard_check(cf) < 0)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = drain_requeue_due(&d) < 0 ? EX_CANTCREAT : drain_jobs(&d);
-	else if (ret == 1)
+		(void)metrics_write(cf, &d.spool);	/* reported */
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	drain_close(&d);
 	return ret;
 }
@@ -610,11 +631,12 @@ requeue_run(const struct conf *cf, const char *name)
 {
 	struct spool sp;
 	struct job job;
-	char err[256], ref[256];
+	char err[256], ref[256], shown[JOB_NAME_MAX * 4];
 	int r, ret = EX_DATAERR;
 
 	if (strchr(name, '/') != NULL || *name == '.' || *name == '\0') {
-		log_error("requeue '%s': not a job name", name);
+		log_error("requeue '%s': not a job name",
+		    log_escape(shown, sizeof(shown), name));
 		return EX_USAGE;
 	}
 	if (spool_open(&sp, cf->spool_dir, false) < 0)
@@ -622,8 +644,10 @@ requeue_run(const struct conf *cf, const char *name)
 	job_init(&job);
 	r = spool_read(&sp, SPOOL_FAILED, name, &job, err, sizeof(err));
 	if (r != 0) {
-		if (r > 0)
-			log_error("requeue '%s': %s", name, err);
+		if (r > 0 || errno == ENOENT)
+			log_error("requeue '%s': %s", log_escape(shown,
+			    sizeof(shown), name), r > 0 ? err :
+			    "no such job in failed/");
 		ret = r > 0 ? EX_DATAERR : EX_NOINPUT;
 		goto out;
 	}

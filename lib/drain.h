@@ -15,6 +15,14 @@
 int guard_check(const struct conf *cf);
 
 /*
+ * The guard's second half, before a build: the engine must answer, and
+ * run images for cf->arch (an emulating engine must not slip through).
+ * 0, or an exit code: EX_UNAVAILABLE when the engine does not answer,
+ * EXIT_GUARD when it runs images for another architecture (reported).
+ */
+int guard_engine(const struct conf *cf);
+
+/*
  * Catch SIGTERM and SIGINT: a running engine command is then ended with its
  * whole process group (see run_stop_flag) and drain_run() stops after
  * requeueing its job.  0 or -1 (reported).

@@ -23,18 +23,11 @@
 #include "log.h"
 #include "run.h"
 
+/* Most of the engine's last line quoted in a failure's reason. */
+#define ENGINE_SAID_MAX 160
+
 /* What a failed exec of a foreign-architecture binary prints. */
 #define EXEC_FORMAT_ERROR "exec format error"
-
-/* True when path is an executable regular file. */
-static bool
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
 
 /*
  * The full path of program name: taken as it is when it holds a '/',
@@ -43,26 +36,14 @@ is_executable(const char *path)
 static char *
 engine_find(const char *what, const char *name)
 {
-	const char *dir, *end;
-	char *path;
+	char *path = path_find(name, ENGINE_PATH);
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			log_errno("%s '%s'", what, name);
-			return NULL;
-		}
-		return xstrdup(name);
-	}
-	for (dir = ENGINE_PATH; *name != '\0' && *dir != '\0'; dir = end) {
-		end = dir + strcspn(dir, ":");
-		path = xasprintf("%.*s/%s", (int)(end - dir), dir, name);
-		if (is_executable(path))
-			return path;
-		free(path);
-		if (*end == ':')
-			end++;
-	}
-	log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
+	if (path != NULL)
+		return path;
+	if (strchr(name, '/') != NULL)
+		log_error("%s '%s': not an executable file", what, name);
+	else
+		log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
 	return NULL;
 }
 
@@ -244,16 +225,39 @@ engine_run(struct engine *e, struct run *r, struct strv *argv,
 }
 
 /*
+ * The last non-blank line the child printed (from r->tail), escaped and
+ * cut to fit buf: what an engine says last is usually why it failed.
+ */
+static char *
+engine_last_line(char *buf, size_t size, const struct run *r)
+{
+	const char *end = r->tail + strlen(r->tail), *start;
+	char line[ENGINE_SAID_MAX];
+
+	while (end > r->tail && isspace((unsigned char)end[-1]))
+		end--;
+	for (start = end; start > r->tail && start[-1] != '\n'; start--)
+		;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+	return log_escape(buf, size, line);
+}
+
+/*
  * Report why r failed as "<what>: reason" and return -1, or return 0 when
  * it exited 0.
  */
 static int
 engine_check(const struct run *r, const char *what)
 {
+	char last[ENGINE_SAID_MAX];
+
 	if (r->timed_out)
 		return log_error("%s: timeout after %u s", what, r->timeout);
 	if (r->interrupted)
 		return log_error("%s: interrupted", what);
+	if (r->status != 0 && *engine_last_line(last, sizeof(last), r) != '\0')
+		return log_error("%s failed: exit status %d: %s", what,
+		    r->status, last);
 	if (r->status != 0)
 		return log_error("%s failed: exit status %d", what, r->status);
 	return 0;

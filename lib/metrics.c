@@ -39,7 +39,7 @@ char *
 metrics_format(const struct summary *s)
 {
 	const struct job *ok = summary_last_success(s);
-	const struct job *built = summary_deployed(s);
+	const struct job *built = summary_last_built(s);
 	time_t oldest = summary_oldest_pending(s);
 	char *text, *old;
 	int i;

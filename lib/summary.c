@@ -4,8 +4,8 @@
  * Read-only and lock-free: a builder may move a job between two
  * directory listings, so a job can be missed or seen twice for one
  * moment; the next reading is right again.  A file that vanishes between
- * the listing and the read is skipped (spool_read has said so on stderr,
- * which is rare enough); one that does not parse is listed as bad.  The
+ * the listing and the read is skipped, silently; one that does not parse
+ * is listed as bad, its name escaped.  The
  * run file is written by the builder while it builds (by a rename, so it
  * is read whole or not at all); its pid is asked with kill(pid, 0)
  * whether it still runs.
@@ -54,7 +54,7 @@ summary_read_dir(struct summary *s, struct spool *sp, enum spool_dir d,
 {
 	struct strv names = STRV_INIT;
 	struct job job;
-	char err[256];
+	char err[256], shown[JOB_NAME_MAX * 4];
 	size_t i;
 	int r, ret = 0;
 
@@ -70,7 +70,7 @@ summary_read_dir(struct summary *s, struct spool *sp, enum spool_dir d,
 			summary_add(&s->lists[state], &job);
 		else if (r > 0)
 			strv_pushf(&s->lists[state].bad, "%s: %s",
-			    names.v[i], err);
+			    log_escape(shown, sizeof(shown), names.v[i]), err);
 		else if (r < 0 && errno != ENOENT)
 			ret = -1;
 		job_release(&job);
@@ -224,7 +224,7 @@ summary_is_built(const struct job *job)
 }
 
 const struct job *
-summary_deployed(const struct summary *s)
+summary_last_built(const struct summary *s)
 {
 	return summary_newest(s, summary_is_built);
 }

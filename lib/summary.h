@@ -71,13 +71,13 @@ int summary_run_parse(struct summary_run *run, const char *text);
 /* True when job is a success: built, or its images already existed. */
 bool summary_is_success(const struct job *job);
 
-/*
- * The done job with result built that finished last: what was deployed
- * last.  NULL when none.
- */
-const struct job *summary_deployed(const struct summary *s);
+/* The done job with result built that finished last, or NULL. */
+const struct job *summary_last_built(const struct summary *s);
 
-/* The successful done job that finished last, or NULL. */
+/*
+ * The successful done job that finished last (built, already built, or a
+ * rollback): what :latest names, so what is deployed.  NULL when none.
+ */
 const struct job *summary_last_success(const struct summary *s);
 
 /*

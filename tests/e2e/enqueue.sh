@@ -25,6 +25,12 @@ rm -f "$T"/spool/new/*
 is "--ref names the ref" "$(job_field new ref)" "refs/heads/main"
 rm -f "$T"/spool/new/*
 
+"$PB" enqueue "$SHA" main >/dev/null
+is "a branch after a commit id still records its ref" \
+    "$(cat "$T"/spool/new/* | sed -n 's/^ref=//p' | tr '\n' ' ')" \
+    " refs/heads/main "
+rm -f "$T"/spool/new/*
+
 "$PB" enqueue "$(echo "$SHA" | cut -c1-12)" >/dev/null
 is "the 12-digit id that status shows queues the commit" \
     "$(job_field new commit)" "$SHA"

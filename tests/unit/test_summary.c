@@ -128,7 +128,7 @@ test_summary_load_lists_unreadable(void **state)
 }
 
 static void
-test_summary_deployed_newest_built(void **state)
+test_summary_last_built_and_last_success(void **state)
 {
 	struct fixture *fx = *state;
 
@@ -140,12 +140,12 @@ test_summary_deployed_newest_built(void **state)
 	    JOB_RESULT_ALREADY_BUILT, 300, 300);
 	assert_int_equal(summary_load(&fx->s, &fx->sp), 0);
 
-	assert_string_equal(summary_deployed(&fx->s)->commit, C40);
+	assert_string_equal(summary_last_built(&fx->s)->commit, C40);
 	assert_int_equal(summary_last_success(&fx->s)->finished, 300);
 }
 
 static void
-test_summary_deployed_none(void **state)
+test_summary_last_built_none(void **state)
 {
 	struct fixture *fx = *state;
 
@@ -153,7 +153,7 @@ test_summary_deployed_none(void **state)
 	    JOB_RESULT_SUPERSEDED, 0, 100);
 	assert_int_equal(summary_load(&fx->s, &fx->sp), 0);
 
-	assert_null(summary_deployed(&fx->s));
+	assert_null(summary_last_built(&fx->s));
 	assert_null(summary_last_success(&fx->s));
 }
 
@@ -284,8 +284,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_summary_load_sorts_states),
 		T(test_summary_load_lists_unreadable),
-		T(test_summary_deployed_newest_built),
-		T(test_summary_deployed_none),
+		T(test_summary_last_built_and_last_success),
+		T(test_summary_last_built_none),
 		T(test_summary_per_ref_newest_each),
 		T(test_summary_oldest_pending_min),
 		T(test_summary_oldest_pending_none),
