@@ -12,7 +12,7 @@ ENGINE=$T/docker
 make_standin_engine "$ENGINE"
 setup_pushed_app
 rm -f "$T"/spool/new/*
-sed -i 's|^timeout = 600|timeout = 600\npass_env = HTTP_PROXY NO_SUCH_VARIABLE|' \
+sed -i 's|^timeout = 600|&\npass_env = HTTP_PROXY NO_SUCH_VARIABLE|' \
     "$T/pushbuild.ini"
 
 # The decoy: a repository with a work tree, its own commit on main, and a
@@ -94,13 +94,16 @@ ok "it looked for the system file" \
 ok "and queued nothing into the decoy's spool" test ! -e "$T/decoy-spool"
 git -C "$T/mirror.git" config pushbuild.config "$T/pushbuild.ini"
 
-# The engine's environment: PATH, HOME, LC_ALL and the pass_env names that
-# are set, and nothing else.
+# The engine's environment: PATH, HOME, LC_ALL, the pass_env names that
+# are set, and PUSHBUILD_JOB (the job's name, by which a later drain finds
+# the processes of a dead builder), nothing else.
 names() {
 	sed 's/=.*//' "$T/engine.env" | LC_ALL=C sort | tr '\n' ' '
 }
-is "the engine gets PATH, HOME, LC_ALL and pass_env" "$(names)" \
-    "HOME HTTP_PROXY LC_ALL PATH "
+is "the engine gets PATH, HOME, LC_ALL, pass_env and PUSHBUILD_JOB" \
+    "$(names)" "HOME HTTP_PROXY LC_ALL PATH PUSHBUILD_JOB "
+ok "PUSHBUILD_JOB names the job, not its ref" grep -qx \
+    "PUSHBUILD_JOB=$(basename "$(ls "$T"/spool/done/[0-9]*)")" "$T/engine.env"
 ok "pass_env passes the value" \
     grep -qx 'HTTP_PROXY=http://proxy.invalid:3128' "$T/engine.env"
 ok "LC_ALL is C" grep -qx 'LC_ALL=C' "$T/engine.env"
@@ -121,8 +124,8 @@ is "env -i pushbuild -c CONF drain exits 0" "$rc" 0
 is "and builds the pushed commit" \
     "$(grep -l "^commit=$SHA2" "$T"/spool/done/[0-9]* | xargs sed -n \
     's/^result=//p')" built
-is "its engine gets PATH, HOME and LC_ALL only" "$(names)" \
-    "HOME LC_ALL PATH "
+is "its engine gets PATH, HOME, LC_ALL and PUSHBUILD_JOB only" "$(names)" \
+    "HOME LC_ALL PATH PUSHBUILD_JOB "
 ok "with the builder's own PATH" \
     sh -c "grep '^PATH=/' '$T/engine.env' | grep -q /usr/bin"
 
@@ -141,10 +144,14 @@ git -C "$T/app256" commit -q -m sha256
 rc=0
 git -C "$T/app256" push "$T/sha256.git" main >"$T/push.out" 2>&1 || rc=$?
 is "a push into a SHA-256 mirror succeeds" "$rc" 0
-is "the hook says one line" "$(grep -c '^remote: pushbuild' "$T/push.out")" 1
-ok "that SHA-256 is not supported" \
-    grep -q '^remote: pushbuild: .*SHA-256 repositories are not supported' \
-    "$T/push.out"
+# The reason comes first, once; the hook's general advice for a push that
+# queued nothing may follow it.
+why="open mirror '.*': SHA-256 repositories are not supported by libgit2"
+is "the hook's first line says SHA-256 is not supported" \
+    "$(grep '^remote: pushbuild' "$T/push.out" | head -n 1 |
+    grep -c "^remote: pushbuild: $why")" 1
+is "and only that line names the problem" \
+    "$(grep -c 'SHA-256\|libgit2\|error' "$T/push.out")" 1
 rc=0
 "$PB" -c "$T/sha256.ini" enqueue main >"$T/enqueue.out" 2>&1 || rc=$?
 ok "pushbuild enqueue in a SHA-256 mirror fails" test "$rc" -ne 0
@@ -169,8 +176,9 @@ rc=0
 git -C "$T/app" push --receive-pack="$RP" "$N" main >"$T/push.out" 2>&1 ||
     rc=$?
 is "a push into a mirror owned by nobody succeeds" "$rc" 0
+why="owned by user 'nobody' (uid [0-9]*), not by 'root'; set trust_owner = yes"
 ok "the hook names the owner and trust_owner" grep -q \
-    "^remote: pushbuild: open mirror '$N': owned by user 'nobody' (uid [0-9]*), not by 'root'; set trust_owner = yes in \[repository\]" \
+    "^remote: pushbuild: open mirror '$N': $why in \[repository\]" \
     "$T/push.out"
 is "in one line" "$(grep -c '^remote: pushbuild' "$T/push.out")" 1
 is "and queues nothing" "$(jobs_in new)" 0
