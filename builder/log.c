@@ -100,12 +100,38 @@ log_job_is_live(struct spool *sp, const char *name)
 	    fstatat(sp->dirs[SPOOL_NEW], name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* Open log/name for reading; -1 with errno set when it cannot be. */
+/*
+ * Open log/name for reading; -1 with errno set when it cannot be.  Only
+ * a regular file is a log: a symlink or a FIFO planted there is refused
+ * with EINVAL (the FIFO opened without blocking).
+ */
 static int
 log_job_open(struct spool *sp, const char *name)
 {
-	return openat(sp->dirs[SPOOL_LOG], name,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int fd;
+
+	fd = openat(sp->dirs[SPOOL_LOG], name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		errno = EINVAL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Report why log/name could not be opened; -1. */
+static int
+log_job_failed(const char *name)
+{
+	if (errno == EINVAL)
+		return log_error("read log '%s': not a regular file", name);
+	return log_errno("read log '%s'", name);
 }
 
 /*
@@ -123,7 +149,7 @@ log_job_follow(struct spool *sp, const char *name)
 		live = log_job_is_live(sp, name);
 		if (fd < 0 && (fd = log_job_open(sp, name)) < 0 &&
 		    errno != ENOENT) {
-			ret = log_errno("read log '%s'", name);
+			ret = log_job_failed(name);
 			break;
 		}
 		if (fd >= 0 && (ret = log_job_copy(fd, name)) < 0)
@@ -147,7 +173,7 @@ log_job_show(struct spool *sp, const char *name)
 		if (errno == ENOENT && log_job_is_live(sp, name))
 			return log_error("read log '%s': no log yet, the job "
 			    "has not started (try log -f)", name);
-		return log_errno("read log '%s'", name);
+		return log_job_failed(name);
 	}
 	ret = log_job_copy(fd, name);
 	close(fd);

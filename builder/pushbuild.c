@@ -101,9 +101,15 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 			break;
 		}
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (enqueue_update(&eq, NULL, hex, ref != NULL ? ref :
-		    refname != NULL ? refname : "") < 0)
+		switch (enqueue_update(&eq, NULL, hex, ref != NULL ? ref :
+		    refname != NULL ? refname : "")) {
+		case -1:
 			ret = EX_CANTCREAT;
+			break;
+		case 2:
+			ret = EX_DATAERR;
+			break;
+		}
 		free(refname);
 		refname = NULL;
 	}
@@ -314,6 +320,11 @@ main(int argc, char **argv)
 		return EX_SOFTWARE;
 	}
 	ret = dispatch(&cf, argc, argv);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_errno("write standard output");
+		if (ret == 0)
+			ret = EX_IOERR;
+	}
 	conf_release(&cf);
 	git_libgit2_shutdown();
 	return ret;

@@ -231,6 +231,7 @@ hook_update(struct enqueue *eq, const struct conf *cf, char *line,
 {
 	struct hook_update u;
 	char why[256];
+	int r;
 
 	if (hookline_parse(&u, line, why, sizeof(why)) < 0) {
 		log_warn("ignored line %lu: %s", lineno, why);
@@ -238,9 +239,10 @@ hook_update(struct enqueue *eq, const struct conf *cf, char *line,
 	}
 	if (hookline_is_deletion(&u) || !conf_ref_wanted(cf, u.ref))
 		return 0;
-	if (enqueue_update(eq, u.old, u.new, u.ref) < 0)
+	r = enqueue_update(eq, u.old, u.new, u.ref);
+	if (r < 0)
 		return EX_CANTCREAT;
-	return 0;
+	return r == 2 ? EX_DATAERR : 0;
 }
 
 /*

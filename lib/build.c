@@ -179,8 +179,37 @@ build_tag(struct build_ctx *ctx, const char *src, const char *dst)
 }
 
 /*
- * Move the tags of every built image: REPO:latest and one
- * <prefix><type>:latest per worker type.
+ * The tags a job moves, as pairs: srcs->v[i] (REPO:<short>) is to be
+ * tagged dsts->v[i] (REPO:latest, then <prefix><type>:latest for each
+ * worker type).  A worker tag may be the image's own ("ocr" of
+ * fiskai-worker-ocr): each destination comes once.
+ */
+static void
+build_tag_plan(struct build_ctx *ctx, struct strv *srcs, struct strv *dsts)
+{
+	const struct conf_image *img;
+	char *src, *dst;
+	size_t i, j;
+
+	for (i = 0; i < ctx->nsel; i++) {
+		img = ctx->sel[i];
+		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
+		for (j = 0; j <= img->workers.n; j++) {
+			dst = j == 0 ? xasprintf("%s:latest", img->repository) :
+			    xasprintf("%s%s:latest", ctx->cf->worker_prefix,
+			    img->workers.v[j - 1]);
+			if (!strv_contains(dsts, dst)) {
+				strv_push(srcs, src);
+				strv_push(dsts, dst);
+			}
+			free(dst);
+		}
+		free(src);
+	}
+}
+
+/*
+ * Move the tags of every built image (see build_tag_plan()).
  *
  * XXX: an engine cannot move several tags at once; a tag that fails here
  * leaves the earlier ones moved.  Reported as transient: the retry tags
@@ -189,36 +218,54 @@ build_tag(struct build_ctx *ctx, const char *src, const char *dst)
 static int
 build_tags(struct build_ctx *ctx)
 {
-	const struct conf_image *img;
-	struct strv dsts = STRV_INIT, moved = STRV_INIT;
-	char *src = NULL;
-	size_t i, j;
+	struct strv srcs = STRV_INIT, dsts = STRV_INIT;
+	size_t i;
+	int ret = 0;
+
+	build_tag_plan(ctx, &srcs, &dsts);
+	for (i = 0; ret == 0 && i < dsts.n; i++)
+		ret = build_tag(ctx, srcs.v[i], dsts.v[i]);
+	strv_clear(&srcs);
+	strv_clear(&dsts);
+	return ret;
+}
+
+/* Tag name as <registry>/name and push it.  0 or -1 (reported). */
+static int
+build_push(struct build_ctx *ctx, const char *name)
+{
+	char *remote = xasprintf("%s/%s", ctx->cf->registry, name);
 	int ret = -1;
 
-	for (i = 0; i < ctx->nsel; i++) {
-		img = ctx->sel[i];
-		free(src);
-		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
-		strv_clear(&dsts);
-		strv_pushf(&dsts, "%s:latest", img->repository);
-		for (j = 0; j < img->workers.n; j++)
-			strv_pushf(&dsts, "%s%s:latest",
-			    ctx->cf->worker_prefix, img->workers.v[j]);
-
-		/* A worker tag may be the image's own: "ocr" of -ocr. */
-		for (j = 0; j < dsts.n; j++) {
-			if (strv_contains(&moved, dsts.v[j]))
-				continue;
-			if (build_tag(ctx, src, dsts.v[j]) < 0)
-				goto out;
-			strv_push(&moved, dsts.v[j]);
-		}
+	if (engine_tag(&ctx->e, name, remote) == 0 &&
+	    engine_push(&ctx->e, remote) == 0) {
+		build_step(ctx, "pushed %s", remote);
+		ret = 0;
 	}
-	ret = 0;
-out:
-	free(src);
+	free(remote);
+	return ret;
+}
+
+/*
+ * Push every image of the job to [publish] registry: first the commit's
+ * own tags, then the moving ones, so that a host pulling :latest finds the
+ * commit's image already there.
+ */
+static int
+build_publish(struct build_ctx *ctx)
+{
+	struct strv srcs = STRV_INIT, dsts = STRV_INIT;
+	size_t i;
+	int ret = 0;
+
+	build_tag_plan(ctx, &srcs, &dsts);
+	for (i = 0; ret == 0 && i < srcs.n; i++)
+		if (i == 0 || strcmp(srcs.v[i], srcs.v[i - 1]) != 0)
+			ret = build_push(ctx, srcs.v[i]);
+	for (i = 0; ret == 0 && i < dsts.n; i++)
+		ret = build_push(ctx, dsts.v[i]);
+	strv_clear(&srcs);
 	strv_clear(&dsts);
-	strv_clear(&moved);
 	return ret;
 }
 
@@ -282,6 +329,8 @@ build_run(struct build_ctx *ctx, git_repository *repo)
 
 	/* Only now, with every image built, may any tag move. */
 	if (build_tags(ctx) < 0)
+		return -1;
+	if (*ctx->cf->registry != '\0' && build_publish(ctx) < 0)
 		return -1;
 
 	if (ctx->req->restart && ctx->cf->restart) {

@@ -97,19 +97,37 @@ checkout_lookup_tree(git_tree **tree, git_repository *repo, const char *hex,
 }
 
 /*
+ * True when a failed checkout will fail the same way every time: the tree
+ * itself cannot be written (a path git refuses, such as .git/config, or
+ * two entries that want the same place), as opposed to a full disk or a
+ * passing I/O error.  errnum is errno right after the failure.
+ */
+static bool
+checkout_is_permanent(int errnum)
+{
+	const git_error *e = git_error_last();
+
+	if (e != NULL && e->klass == GIT_ERROR_CHECKOUT)
+		return true;
+	return errnum == EEXIST || errnum == ENOTDIR || errnum == EISDIR ||
+	    errnum == ENAMETOOLONG;
+}
+
+/*
  * Write tree into the existing, empty directory dir.  The umask is set to
  * 022 for the duration, so that the files get git's modes (0644, 0755)
  * whatever umask the builder inherited from cron: an image built from
  * 0600 files would not be readable by a worker that is not root.
  */
 static int
-checkout_write(git_repository *repo, git_tree *tree, const char *dir)
+checkout_write(git_repository *repo, git_tree *tree, const char *dir,
+    bool *permanent)
 {
 	git_checkout_options opts;
 	git_index *empty = NULL;
 	char *abs = NULL;
 	mode_t old;
-	int r, ret = -1;
+	int r, ret = -1, saved;
 
 	/*
 	 * libgit2 1.5.1 creates the sub-directories of a relative target
@@ -134,8 +152,10 @@ checkout_write(git_repository *repo, git_tree *tree, const char *dir)
 
 	old = umask(022);
 	r = git_checkout_tree(repo, (const git_object *)tree, &opts);
+	saved = errno;
 	umask(old);
 	if (r < 0) {
+		*permanent = checkout_is_permanent(saved);
 		log_error("check out into '%s': %s", dir, repo_error());
 		goto out;
 	}
@@ -164,7 +184,7 @@ checkout_commit(git_repository *repo, const char *commit_hex,
 		log_errno("create directory '%s'", dir);
 		goto out;
 	}
-	if (checkout_write(repo, tree, dir) < 0) {
+	if (checkout_write(repo, tree, dir, permanent) < 0) {
 		/* Half a tree must not be built from by a later try. */
 		remove_tree(dir);
 		goto out;

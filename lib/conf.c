@@ -56,13 +56,14 @@ enum conf_section {
 	SEC_RESTART,
 	SEC_RETRY,
 	SEC_METRICS,
+	SEC_PUBLISH,
 	SEC_COUNT
 };
 
 /* Header names of the sections without a NAME, indexed by the enum. */
 static const char *const conf_section_names[SEC_COUNT] = {
 	NULL, "repository", "spool", "builder", NULL, "restart", "retry",
-	"metrics"
+	"metrics", "publish"
 };
 
 /* Line numbers of the keys of one [image NAME] section, for later checks. */
@@ -115,6 +116,7 @@ static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
+static conf_setter conf_set_registry;
 static conf_setter conf_set_optional_path;
 
 #define CF(m)	offsetof(struct conf, m)
@@ -161,6 +163,9 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, CONF_SECONDS_MAX },
 	{ SEC_METRICS, "textfile", CF(metrics_textfile),
 	    conf_set_optional_path, 1, 0, 0 },
+	{ SEC_PUBLISH, "registry", CF(registry), conf_set_registry, 1, 0, 0 },
+	{ SEC_PUBLISH, "push_options", CF(push_options), conf_set_words,
+	    1, 0, 0 },
 };
 #define CONF_KEYS_LEN (sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(CONF_KEYS_LEN <= CONF_NKEYS, "raise CONF_NKEYS");
@@ -397,9 +402,10 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 	const char *s = value;
 	size_t len;
 
+	/* As git names it in a tree: no empty, "." or ".." part. */
 	for (;;) {
 		len = strcspn(s, "/");
-		if (s == value && len == 0)
+		if (len == 0 || (len == 1 && s[0] == '.'))
 			break;
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			break;
@@ -408,10 +414,25 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 		s += len + 1;
 	}
 	return conf_fail(p, p->lineno, "invalid path '%s' for key '%s': "
-	    "must be relative to the tree, without '..'", value, k->name);
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')", value, k->name);
 }
 
 /* A compose project name, or "" for the compose default. */
+static int
+conf_set_registry(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value != '\0' && (!conf_is_token(value, LOWER_DIGITS,
+	    LOWER_DIGITS ".-:/_") || value[strlen(value) - 1] == '/' ||
+	    strstr(value, "//") != NULL))
+		return conf_fail(p, p->lineno, "invalid registry '%s' for key "
+		    "'%s': expected host[:port][/path], lowercase", value,
+		    k->name);
+	return conf_set_string(p, k, field, value);
+}
+
+/* A compose project name, or empty. */
 static int
 conf_set_project(struct conf_parse *p, const struct conf_key *k,
     void *field, const char *value)
@@ -591,6 +612,7 @@ conf_set_defaults(struct conf *cf)
 	cf->backoff = 300;
 	cf->backoff_max = 3600;
 	cf->metrics_textfile = xstrdup("");
+	cf->registry = xstrdup("");
 }
 
 /* The two images of the shop, used when the file names none. */
@@ -875,6 +897,60 @@ conf_check_worker_tags(struct conf_parse *p)
 	return 0;
 }
 
+/* The names image i moves to :latest: its repository, its worker tags. */
+static void
+conf_moving_names(const struct conf *cf, size_t i, struct strv *names)
+{
+	const struct conf_image *img = &cf->images[i];
+	size_t j;
+
+	strv_push(names, img->repository);
+	for (j = 0; j < img->workers.n; j++)
+		strv_pushf(names, "%s%s", cf->worker_prefix, img->workers.v[j]);
+}
+
+/*
+ * No moving tag may belong to two images: the one moved last would win,
+ * and workers of one kind would run the other image.  The problem is put
+ * on the later image's workers or repository line.
+ */
+static int
+conf_check_tag_owners(struct conf_parse *p)
+{
+	struct strv mine = STRV_INIT, theirs = STRV_INIT;
+	size_t i, j, k;
+	int line, ret = 0, r, w;
+
+	r = conf_key_find(SEC_IMAGE, "repository");
+	w = conf_key_find(SEC_IMAGE, "workers");
+	for (i = 1; ret == 0 && i < p->cf.nimages; i++) {
+		strv_clear(&mine);
+		conf_moving_names(&p->cf, i, &mine);
+		for (j = 0; ret == 0 && j < i; j++) {
+			strv_clear(&theirs);
+			conf_moving_names(&p->cf, j, &theirs);
+			for (k = 0; k < mine.n; k++) {
+				if (!strv_contains(&theirs, mine.v[k]))
+					continue;
+				line = p->image_lines == NULL ? 0 :
+				    p->image_lines[i].key[w] >
+				    p->image_lines[i].key[r] ?
+				    p->image_lines[i].key[w] :
+				    p->image_lines[i].key[r];
+				ret = conf_fail(p, line, "tag '%s:latest' "
+				    "would belong to both [image %s] and "
+				    "[image %s]", mine.v[k],
+				    p->cf.images[j].name,
+				    p->cf.images[i].name);
+				break;
+			}
+		}
+	}
+	strv_clear(&mine);
+	strv_clear(&theirs);
+	return ret;
+}
+
 /* The checks that need the whole file; the default images come first. */
 static int
 conf_finish(struct conf_parse *p)
@@ -890,7 +966,9 @@ conf_finish(struct conf_parse *p)
 		    "than backoff %u in section [retry]", p->cf.backoff_max,
 		    p->cf.backoff);
 	}
-	return conf_check_worker_tags(p);
+	if (conf_check_worker_tags(p) < 0)
+		return -1;
+	return conf_check_tag_owners(p);
 }
 
 /*
@@ -1024,6 +1102,8 @@ conf_release(struct conf *cf)
 	strv_clear(&cf->compose);
 	free(cf->project);
 	free(cf->metrics_textfile);
+	free(cf->registry);
+	strv_clear(&cf->push_options);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -68,6 +68,10 @@ struct conf {
 
 	/* [metrics] */
 	char		*metrics_textfile; /* node_exporter .prom file, or "" */
+
+	/* [publish] */
+	char		*registry;	/* host[:port][/path] to push to, or "" */
+	struct strv	 push_options;	/* extra options after "push" */
 };
 
 /*

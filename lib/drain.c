@@ -537,25 +537,6 @@ drain_jobs(struct drain *d)
 	return d->failed > 0 ? EX_TEMPFAIL : 0;
 }
 
-int
-drain_run(const struct conf *cf)
-{
-	struct drain d;
-	int ret;
-
-	if (guard_check(cf) < 0)
-		return EXIT_GUARD;
-	ret = drain_open(&d, cf);
-	if (ret == 0) {
-		ret = drain_jobs(&d);
-		(void)metrics_write(cf, &d.spool);	/* reported */
-	} else if (ret == 1) {
-		ret = 0;
-	}
-	drain_close(&d);
-	return ret;
-}
-
 /* Move each failed job whose next try is due back to new/. */
 static int
 drain_requeue_due(struct drain *d)
@@ -607,8 +588,12 @@ out:
 	return ret;
 }
 
-int
-retry_run(const struct conf *cf)
+/*
+ * The runs of drain and retry: guard, lock, for retry the due jobs back to
+ * new/, then every pending job, then the metrics.  An exit code.
+ */
+static int
+drain_main(const struct conf *cf, bool retry)
 {
 	struct drain d;
 	int ret;
@@ -617,13 +602,26 @@ retry_run(const struct conf *cf)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
 	if (ret == 0) {
-		ret = drain_requeue_due(&d) < 0 ? EX_CANTCREAT : drain_jobs(&d);
+		ret = retry && drain_requeue_due(&d) < 0 ? EX_CANTCREAT :
+		    drain_jobs(&d);
 		(void)metrics_write(cf, &d.spool);	/* reported */
 	} else if (ret == 1) {
 		ret = 0;
 	}
 	drain_close(&d);
 	return ret;
+}
+
+int
+drain_run(const struct conf *cf)
+{
+	return drain_main(cf, false);
+}
+
+int
+retry_run(const struct conf *cf)
+{
+	return drain_main(cf, true);
 }
 
 int

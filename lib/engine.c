@@ -162,6 +162,16 @@ engine_tag_argv(struct strv *argv, const struct conf *conf,
 }
 
 void
+engine_push_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const char *image)
+{
+	engine_argv_start(argv, conf, engine_path);
+	strv_push(argv, "push");
+	strv_append(argv, &conf->push_options);
+	strv_push(argv, image);
+}
+
+void
 compose_argv(struct strv *argv, const struct conf *conf, const char *verb)
 {
 	char project[256];
@@ -293,24 +303,37 @@ out:
 	return ret;
 }
 
+/* Run argv (which it clears), and check it as what.  0 or -1. */
+static int
+engine_do(struct engine *e, struct strv *argv, char *what)
+{
+	struct run r = RUN_INIT;
+	int ret = -1;
+
+	if (engine_run(e, &r, argv, &e->env, NULL) == 0)
+		ret = engine_check(&r, what);
+	free(what);
+	run_release(&r);
+	strv_clear(argv);
+	return ret;
+}
+
 int
 engine_tag(struct engine *e, const char *src, const char *dst)
 {
 	struct strv argv = STRV_INIT;
-	struct run r = RUN_INIT;
-	char *what = NULL;
-	int ret = -1;
 
 	engine_tag_argv(&argv, e->conf, e->path, src, dst);
-	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
-		goto out;
-	what = xasprintf("tag '%s' as '%s'", src, dst);
-	ret = engine_check(&r, what);
-out:
-	free(what);
-	run_release(&r);
-	strv_clear(&argv);
-	return ret;
+	return engine_do(e, &argv, xasprintf("tag '%s' as '%s'", src, dst));
+}
+
+int
+engine_push(struct engine *e, const char *image)
+{
+	struct strv argv = STRV_INIT;
+
+	engine_push_argv(&argv, e->conf, e->path, image);
+	return engine_do(e, &argv, xasprintf("push '%s'", image));
 }
 
 /* Copy s without leading and trailing white space into buf[size]. */
@@ -517,8 +540,14 @@ int
 engine_restart(struct engine *e, const struct build_info *bi)
 {
 	struct strv env = STRV_INIT;
+	struct stat st;
 	int ret = -1;
 
+	if (stat(e->conf->restart_dir, &st) < 0)
+		return log_errno("restart in '%s'", e->conf->restart_dir);
+	if (!S_ISDIR(st.st_mode))
+		return log_error("restart in '%s': not a directory",
+		    e->conf->restart_dir);
 	restart_env(&env, e, bi);
 	if (engine_compose(e, &env, "down", NULL) < 0 ||
 	    engine_compose(e, &env, "up", NULL) < 0)

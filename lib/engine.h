@@ -62,6 +62,10 @@ void engine_build_argv(struct strv *argv, const struct conf *conf,
 void engine_tag_argv(struct strv *argv, const struct conf *conf,
     const char *engine_path, const char *src, const char *dst);
 
+/* "<engine> [engine_options] push [push_options] IMAGE", appended. */
+void engine_push_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const char *image);
+
 /*
  * The compose command for verb ("down", "up" or "ps"): "<compose...> -p
  * PROJECT -f <compose_file> down", "... up -d" or "... ps -q", appended to
@@ -96,6 +100,9 @@ int engine_build(struct engine *e, const struct conf_image *img,
 
 /* Tag src as dst.  0 or -1 (reported). */
 int engine_tag(struct engine *e, const char *src, const char *dst);
+
+/* Push image to the registry its name starts with.  0 or -1 (reported). */
+int engine_push(struct engine *e, const char *image);
 
 /*
  * The architecture of image (as the engine names it: amd64, arm64) into

@@ -284,10 +284,6 @@ out:
 }
 
 /*
- * Resolve a short name: refs/heads/NAME or refs/tags/NAME.  When both
- * exist they must name the same commit, else the name is ambiguous.
- */
-/*
  * Resolve rev, shown as name, as an abbreviated commit id of at least
  * REPO_ABBREV_MIN hex digits.  0, or -1 (reported: unknown, ambiguous).
  */
@@ -324,6 +320,11 @@ out:
 	return ret;
 }
 
+/*
+ * Resolve a short name: refs/heads/NAME or refs/tags/NAME.  When both
+ * exist they must name the same commit, else the name is ambiguous.
+ * Neither: an abbreviated commit id, maybe.
+ */
 static int
 repo_resolve_short(git_oid *out, char **refname, git_repository *repo,
     const char *rev)

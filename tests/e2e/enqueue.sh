@@ -50,6 +50,11 @@ is "with the tag's ref" "$(job_field new ref)" "refs/tags/v1.0"
 rm -f "$T"/spool/new/*
 
 rc=0
+"$PB" status >/dev/full 2>"$T/out" || rc=$?
+is "status that cannot write its output exits 74" "$rc" 74
+ok "and says so" grep -q 'write standard output' "$T/out"
+
+rc=0
 "$PB" enqueue no-such-branch >"$T/out" 2>&1 || rc=$?
 is "an unknown name exits 65" "$rc" 65
 ok "and says so" grep -q "unknown revision 'no-such-branch'" "$T/out"

@@ -49,4 +49,17 @@ is "log -f exits 0" "$?" 0
 "$PB" log "$job" >"$T/whole"
 ok "log -f printed the whole log" cmp "$T/follow" "$T/whole"
 ok "which holds the last step" grep -q 'tag' "$T/follow"
+
+# Only a regular file is a log: a FIFO or a symlink planted in log/ is
+# refused at once, never waited on or followed.
+mkfifo "$T/spool/log/9fifo"
+ln -s /etc/passwd "$T/spool/log/9link"
+rc=0
+timeout 5 "$PB" log 9fifo >"$T/out" 2>&1 || rc=$?
+is "a FIFO as a log exits 66 at once" "$rc" 66
+ok "saying it is not a regular file" grep -q "not a regular file" "$T/out"
+rc=0
+"$PB" log 9link >"$T/out" 2>&1 || rc=$?
+is "a symlink as a log exits 66" "$rc" 66
+ok "and nothing of its target is shown" sh -c "! grep -q root: '$T/out'"
 done_testing

@@ -46,6 +46,15 @@ ok "naming the container and its commit" \
 ok "the builder said so" grep -q "worker container 0123456789ab runs $OLD" "$T/out"
 rm -f "$T/container.sha" "$T"/spool/failed/*
 
+# A restart directory that is not there is said as such.
+sed -i "s|^directory = .*|directory = $T/no-such-dir|" "$T/pushbuild.ini"
+"$PB" enqueue --force main >/dev/null
+rc=0
+"$PB" drain >"$T/out" 2>&1 || rc=$?
+ok "a missing restart directory is named" grep -q "restart in '$T/no-such-dir': No such file or directory" "$T/out"
+sed -i "s|^directory = .*|directory = $T/workers|" "$T/pushbuild.ini"
+rm -f "$T"/spool/failed/*
+
 # A failed build restarts nothing.
 echo 1 >"$T/engine.fail"
 : >"$T/compose.calls"

@@ -108,6 +108,7 @@ fill_conf(struct fixture *f)
 	cf->restart_dir = xstrdup(f->dir);
 	cf->compose_file = xstrdup("docker-compose.workers.yml");
 	cf->project = xstrdup("");
+	cf->registry = xstrdup("");
 	strv_split(&cf->compose, "docker compose");
 
 	f->img = &f->imgs[0];
@@ -156,6 +157,8 @@ teardown(void **state)
 	free(cf->restart_dir);
 	free(cf->compose_file);
 	free(cf->project);
+	free(cf->registry);
+	strv_clear(&cf->push_options);
 	strv_clear(&cf->compose);
 	strv_clear(&cf->engine_options);
 	strv_clear(&cf->build_options);
@@ -950,6 +953,31 @@ test_build_commit_restart_not_requested(void **state)
 	free(args);
 }
 
+static void
+test_build_commit_publish_after_tags(void **state)
+{
+	struct fixture *f = *state;
+	char *args, *want;
+
+	free(f->conf.registry);
+	f->conf.registry = xstrdup("127.0.0.1:5000/fisk");
+	strv_push(&f->conf.push_options, "--tls-verify=false");
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_OK);
+
+	args = slurp(f, "args");
+	want = xasprintf("fiskai-worker-ocr:latest\n"
+	    "tag\nfiskai-worker:%.7s\n127.0.0.1:5000/fisk/fiskai-worker:%.7s\n"
+	    "push\n--tls-verify=false\n"
+	    "127.0.0.1:5000/fisk/fiskai-worker:%.7s\n", f->commit, f->commit,
+	    f->commit);
+	assert_non_null(strstr(args, want));
+	assert_non_null(strstr(args, "push\n--tls-verify=false\n"
+	    "127.0.0.1:5000/fisk/fiskai-worker-orchestrator:latest\n"));
+	free(want);
+	free(args);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -989,6 +1017,7 @@ main(void)
 		T(test_build_commit_restart_after_tags),
 		T(test_build_commit_stale_worker_is_permanent),
 		T(test_build_commit_restart_not_requested),
+		T(test_build_commit_publish_after_tags),
 	};
 	int ret;
 
