@@ -53,7 +53,7 @@ log_emit(int pri, const char *msg)
 }
 
 /* Format, optionally with strerror(errnum), remember and print an error. */
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_verror(int errnum, const char *fmt, va_list ap)
 {
 	size_t len;

@@ -78,7 +78,7 @@ xstrndup(const char *s, size_t n)
 }
 
 /* vasprintf that cannot fail. */
-static char *
+static char * __attribute__((format(printf, 1, 0)))
 xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

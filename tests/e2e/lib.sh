@@ -168,7 +168,8 @@ job_field() {
 # (removed after MAX uses when $T/engine.fail.count holds MAX), sleeps
 # $T/engine.sleep seconds when that file exists; "image inspect",
 # "version" and "info" print $T/engine.arch (default amd64), or fail when
-# $T/engine.down exists.
+# $T/engine.down exists.  The environment of the last call, as the engine
+# received it, is in $T/engine.env, one NAME=value a line.
 make_standin_engine() {
 	cat >"$1" <<EOS
 #!/bin/sh
@@ -178,6 +179,7 @@ EOS
 line=
 for a in "$@"; do line="$line|$a"; done
 echo "${line#|}" >>"$T/engine.calls"
+tr '\0' '\n' </proc/$$/environ >"$T/engine.env"
 case " $* " in
 *" build "*)
 	for a in "$@"; do
