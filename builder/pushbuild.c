@@ -62,6 +62,16 @@ open_both(const struct conf *cf, struct spool *sp, git_repository **repo)
 	return 0;
 }
 
+/* True when name is a full ref name git accepts, short enough for a job. */
+static bool
+is_ref_name(const char *name)
+{
+	int valid = 0;
+
+	return strncmp(name, "refs/", 5) == 0 && strlen(name) < JOB_REF_MAX &&
+	    git_reference_name_is_valid(&valid, name) == 0 && valid;
+}
+
 /* pushbuild enqueue: queue each rev through the hook's code path. */
 static int
 cmd_enqueue(const struct conf *cf, int argc, char **argv)
@@ -75,7 +85,7 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 	struct spool sp = { 0 };
 	git_repository *repo = NULL;
 	const char *ref = NULL;
-	char *refname = NULL, hex[GIT_OID_HEXSZ + 1];
+	char *refname = NULL, hex[GIT_OID_HEXSZ + 1], shown[256];
 	git_oid oid;
 	int c, i, ret;
 
@@ -89,6 +99,11 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 	}
 	if (optind == argc)
 		return usage();
+	if (ref != NULL && !is_ref_name(ref)) {
+		log_error("enqueue --ref '%s': not a valid ref name",
+		    log_escape(shown, sizeof(shown), ref));
+		return EX_USAGE;
+	}
 
 	ret = open_both(cf, &sp, &repo);
 	eq.spool = &sp;

@@ -116,16 +116,20 @@ hook_config_from_git(bool *failed)
 	git_repository *repo = NULL;
 	git_config *cfg = NULL;
 	const char *value;
-	char *ret = NULL;
+	char *ret = NULL, *cwd;
 	int r;
 
 	/*
 	 * git started this hook in this repository, so its owner is not in
 	 * question here; and reading one value runs nothing.  The mirror is
-	 * opened again under the configured trust_owner to queue jobs.
+	 * opened again under the configured trust_owner to queue jobs.  It
+	 * is named by its path, so that messages say which mirror.
 	 */
 	*failed = true;
-	if (repo_open(&repo, ".", true) < 0)
+	cwd = getcwd(NULL, 0);
+	r = repo_open(&repo, cwd != NULL ? cwd : ".", true);
+	free(cwd);
+	if (r < 0)
 		goto out;
 	if (git_repository_config_snapshot(&cfg, repo) < 0) {
 		log_error("read git config of the mirror: %s", repo_error());
@@ -336,8 +340,9 @@ main(int argc, char *argv[])
 		status = 0;
 		goto out;
 	}
-	if ((path = hook_config_path(option)) == NULL ||
-	    conf_load(&cf, path) < 0) {
+	if ((path = hook_config_path(option)) == NULL)
+		goto out;
+	if (conf_load(&cf, path) < 0) {
 		log_warn("nothing was queued for this push; when the config "
 		    "is fixed, queue it with: pushbuild enqueue <branch>");
 		goto out;

@@ -25,6 +25,12 @@ rm -f "$T"/spool/new/*
 is "--ref names the ref" "$(job_field new ref)" "refs/heads/main"
 rm -f "$T"/spool/new/*
 
+rc=0
+"$PB" enqueue --ref "-x\$(id)" "$SHA" >"$T/out" 2>&1 || rc=$?
+is "--ref with a name git refuses exits 64" "$rc" 64
+ok "saying so" grep -q "not a valid ref name" "$T/out"
+is "and queues nothing" "$(jobs_in new)" 0
+
 "$PB" enqueue "$SHA" main >/dev/null
 is "a branch after a commit id still records its ref" \
     "$(cat "$T"/spool/new/* | sed -n 's/^ref=//p' | tr '\n' ' ')" \
