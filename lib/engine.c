@@ -49,7 +49,9 @@ engine_find(const char *what, const char *name)
 
 /*
  * The children's environment.  PATH, HOME and LC_ALL are ours even when
- * pass_env names them: a build must not depend on who started it.
+ * pass_env names them: a build must not depend on who started it.  So is
+ * PUSHBUILD_JOB, which the build sets (build.h, BUILD_MARKER) to find
+ * the processes a dead builder left: a caller's must not shadow it.
  */
 static void
 engine_env_init(struct strv *env, const struct strv *pass_env)
@@ -68,7 +70,9 @@ engine_env_init(struct strv *env, const struct strv *pass_env)
 		const char *name = pass_env->v[i];
 
 		if (strcmp(name, "PATH") == 0 || strcmp(name, "HOME") == 0 ||
-		    strcmp(name, "LC_ALL") == 0 || strchr(name, '=') != NULL)
+		    strcmp(name, "LC_ALL") == 0 ||
+		    strcmp(name, "PUSHBUILD_JOB") == 0 ||
+		    strchr(name, '=') != NULL)
 			continue;
 		if ((value = getenv(name)) != NULL)
 			strv_pushf(env, "%s=%s", name, value);
