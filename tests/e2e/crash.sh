@@ -195,22 +195,26 @@ check_trial() {
 	fi
 }
 
+# At least TRIALS trials, and more (up to twice as many) until five kills
+# in six have landed: on a loaded machine a process may finish before
+# its kill comes.
 t=0
+want_kills=$((TRIALS * 5 / 6))
 : >"$T/broken"
-while [ $t -lt "$TRIALS" ]; do
+while [ $t -lt "$TRIALS" ] ||
+    { [ "$kills" -lt "$want_kills" ] && [ $t -lt $((TRIALS * 2)) ]; }; do
 	trial
 	clean_drain || echo "trial $t: clean drain left jobs" >>"$T/broken"
 	check_trial $t
 	[ -s "$T/broken" ] && break
 	t=$((t + 1))
 done
-is "$TRIALS trials keep the queue whole" "$(head -n 1 "$T/broken")" ""
+is "$t trials keep the queue whole" "$(head -n 1 "$T/broken")" ""
 echo "# $kills processes killed, $(wc -l <"$T/sent") updates sent," \
     "$(wc -l <"$T/confirmed") confirmed, $(jobs_in done) jobs done," \
     "$(wc -l <"$T/interrupted") builds interrupted, $(jobs_in tmp) in tmp/"
 # 100 for the 120 trials of a normal run.
-ok "at least 5 kills in 6 trials landed" \
-    test "$kills" -ge $((TRIALS * 5 / 6))
+ok "at least $want_kills kills landed" test "$kills" -ge "$want_kills"
 
 # Every job file, "NAME COMMIT REF RESULT ATTEMPTS SUPERSEDED_BY", or a
 # line "bad NAME" for a file that is not a whole job.

@@ -140,19 +140,21 @@ ok "a name git refuses but the hook can carry is queued as it is" \
 is "only that one is queued" "$(jobs_in new)" 1
 rm -f "$T"/spool/new/*
 
-# A ref with control characters given to pushbuild enqueue is escaped in
-# what it prints.
+# A ref with control characters given to pushbuild enqueue is refused,
+# as git would, and escaped in what it prints.
 rc=0
 "$PB" enqueue --ref "refs/heads/x$(printf '\033')[2J" main \
     >"$T/enqueue.out" 2>&1 || rc=$?
-is "enqueue of a ref with an escape sequence exits 0" "$rc" 0
+is "enqueue of a ref with an escape sequence exits 64" "$rc" 64
 ok "its output escapes the control character" \
-    grep -qF 'refs/heads/x\x1b[2J (job ' "$T/enqueue.out"
+    grep -qF 'refs/heads/x\x1b[2J' "$T/enqueue.out"
 ok "its output holds no control character" \
     sh -c "! tr -d '\n' <'$T/enqueue.out' | grep -q '[[:cntrl:]]'"
+is "and it queued nothing" "$(jobs_in new)" 0
+"$PB" enqueue main >/dev/null
 rc=0
 "$PB" drain >"$T/drain.out" 2>&1 || rc=$?
-is "that job builds" "$rc" 0
+is "a job drains" "$rc" 0
 ok "drain's output holds no control character" \
     sh -c "! tr -d '\n' <'$T/drain.out' | grep -q '[[:cntrl:]]'"
 
