@@ -1,6 +1,7 @@
 /*
- * pushbuild - the builder command: enqueue, drain, retry, build, status,
- * log.
+ * pushbuild - the builder command: enqueue, drain, retry, build, and the
+ * operator's commands of cmds.h (status, log, check, install-hook,
+ * metrics), each in its own file.
  *
  * main parses the global options, loads the config and calls one function
  * per subcommand; each returns an exit code from sysexits.h (or 1 from the
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cmds.h"
 #include "conf.h"
 #include "drain.h"
 #include "enqueue.h"
@@ -26,18 +28,27 @@
 #include "repo.h"
 #include "spool.h"
 
-static void
+/* Print the synopsis to stderr; returns EX_USAGE. */
+int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
+	    "usage: pushbuild [-h | -V]\n"
+	    "       pushbuild [-s] [-c config] enqueue [--force] [--ref ref] "
 	    "rev ...\n"
 	    "       pushbuild [-s] [-c config] drain\n"
 	    "       pushbuild [-s] [-c config] retry\n"
+	    "       pushbuild [-c config] requeue job\n"
+	    "       pushbuild [-s] [-c config] rollback [rev]\n"
 	    "       pushbuild [-c config] build [--all | --base | --ocr | "
-	    "--image name] [rev]\n"
-	    "       pushbuild [-c config] status\n"
-	    "       pushbuild [-c config] log job\n");
+	    "--image name] [--force] [rev]\n"
+	    "       pushbuild [-c config] status [--json]\n"
+	    "       pushbuild [-c config] log [-f] job\n"
+	    "       pushbuild [-c config] check\n"
+	    "       pushbuild [-c config] install-hook [--copy] [--force] "
+	    "mirror\n"
+	    "       pushbuild [-c config] metrics\n");
+	return EX_USAGE;
 }
 
 /* Open the spool and the mirror for a subcommand; an exit code or 0. */
@@ -74,10 +85,10 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 		else if (c == 'r')
 			ref = optarg;
 		else
-			return usage(), EX_USAGE;
+			return usage();
 	}
 	if (optind == argc)
-		return usage(), EX_USAGE;
+		return usage();
 
 	ret = open_both(cf, &sp, &repo);
 	eq.spool = &sp;
@@ -90,12 +101,15 @@ cmd_enqueue(const struct conf *cf, int argc, char **argv)
 			break;
 		}
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (ref == NULL)
-			ref = refname != NULL ? refname : "";
-		if (enqueue_update(&eq, NULL, hex, ref) < 0)
+		switch (enqueue_update(&eq, NULL, hex, ref != NULL ? ref :
+		    refname != NULL ? refname : "")) {
+		case -1:
 			ret = EX_CANTCREAT;
-		if (ref == refname)
-			ref = NULL;
+			break;
+		case 2:
+			ret = EX_DATAERR;
+			break;
+		}
 		free(refname);
 		refname = NULL;
 	}
@@ -115,46 +129,16 @@ default_rev(const struct conf *cf)
 	return NULL;
 }
 
-/*
- * pushbuild build: the same build as a job, in the foreground with output
- * streamed, outside the queue (but under the builder lock).
- */
+/* Build rev as req says, in the foreground, under the builder lock. */
 static int
-cmd_build(const struct conf *cf, int argc, char **argv)
+build_foreground(const struct conf *cf, const char *rev,
+    struct build_request *req)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "base", no_argument, NULL, 'b' },
-		{ "ocr", no_argument, NULL, 'o' },
-		{ "image", required_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct build_request req = { 0 };
-	struct strv images = STRV_INIT;
-	struct spool sp = { 0 };
+	struct spool sp;
 	git_repository *repo = NULL;
-	const char *rev;
 	char hex[GIT_OID_HEXSZ + 1], name[JOB_NAME_MAX], *refname = NULL;
 	git_oid oid;
-	int c, ret;
-
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c == 'a')
-			strv_clear(&images);
-		else if (c == 'b' || c == 'o')
-			strv_push(&images, c == 'b' ? "base" : "ocr");
-		else if (c == 'i')
-			strv_push(&images, optarg);
-		else
-			return usage(), strv_clear(&images), EX_USAGE;
-	}
-	if (argc - optind > 1)
-		return usage(), strv_clear(&images), EX_USAGE;
-	rev = optind < argc ? argv[optind] : default_rev(cf);
-	if (rev == NULL)
-		return strv_clear(&images), EX_USAGE;
-	if (guard_check(cf) < 0)
-		return strv_clear(&images), EXIT_GUARD;
+	int ret;
 
 	ret = open_both(cf, &sp, &repo);
 	if (ret == 0 && drain_catch_signals() < 0)
@@ -169,14 +153,9 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 	if (ret == 0) {
 		git_oid_tostr(hex, sizeof(hex), &oid);
 		snprintf(name, sizeof(name), "build.%ld", (long)getpid());
-		req.commit = hex;
-		req.name = name;
-		req.images = &images;
-		/* Restart only with every image: compose names them all. */
-		req.restart = images.n == 0;
-		req.log_fd = -1;
-		req.echo = true;
-		switch (build_commit(cf, repo, &req)) {
+		req->commit = hex;
+		req->name = name;
+		switch (build_commit(cf, repo, req)) {
 		case BUILD_OK:
 			break;
 		case BUILD_TRANSIENT:
@@ -188,125 +167,65 @@ cmd_build(const struct conf *cf, int argc, char **argv)
 		}
 	}
 	free(refname);
-	strv_clear(&images);
 	git_repository_free(repo);
 	spool_close(&sp);
 	return ret;
 }
 
-/* Print one job of the status listing. */
-static void
-status_job(const struct job *job)
+/*
+ * pushbuild build: the same build as a job, in the foreground with output
+ * streamed, outside the queue (but under the builder lock).
+ */
+static int
+cmd_build(const struct conf *cf, int argc, char **argv)
 {
-	char ref[256], when[21], err[256];
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "base", no_argument, NULL, 'b' },
+		{ "ocr", no_argument, NULL, 'o' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct build_request req = { 0 };
+	struct strv images = STRV_INIT;
+	const char *rev = NULL;
+	int c, ret = EX_USAGE;
 
-	log_escape(ref, sizeof(ref), *job->ref != '\0' ? job->ref : "-");
-	printf("  %s  %.12s  %s", job->name, job->commit, ref);
-	switch (job->result) {
-	case JOB_RESULT_NONE:
-		if (job->started != 0)
-			printf("  started %s",
-			    format_utc(when, job->started));
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'a')
+			strv_clear(&images);
+		else if (c == 'b' || c == 'o')
+			strv_push(&images, c == 'b' ? "base" : "ocr");
+		else if (c == 'i')
+			strv_push(&images, optarg);
+		else if (c == 'f')
+			req.force = true;
 		else
-			printf("  queued %s (%s)",
-			    format_utc(when, job->enqueued),
-			    job_source_name(job->source));
-		break;
-	case JOB_RESULT_FAILED:
-		printf("  attempt %u, next try %s", job->attempts,
-		    format_utc(when, job->next_try));
-		break;
-	case JOB_RESULT_SUPERSEDED:
-		printf("  superseded by %s", job->superseded_by);
-		break;
-	default:
-		printf("  %s %s (%lld s)", job_result_name(job->result),
-		    format_utc(when, job->finished),
-		    (long long)(job->finished - job->started));
-		break;
+			goto usage;
 	}
-	if (job->error != NULL && job->result != JOB_RESULT_BUILT)
-		printf("\n    error: %s", log_escape(err, sizeof(err),
-		    job->error));
-	putchar('\n');
-}
-
-/* Print the jobs of folder d (the last `last` of them when nonzero). */
-static int
-status_dir(struct spool *sp, enum spool_dir d, const char *title,
-    size_t last)
-{
-	struct strv names = STRV_INIT;
-	struct job job;
-	char err[256];
-	size_t i;
-
-	if (spool_list(sp, d, &names) < 0)
-		return -1;
-	printf("%s: %zu\n", title, names.n);
-	i = last != 0 && names.n > last ? names.n - last : 0;
-	for (; i < names.n; i++) {
-		job_init(&job);
-		if (spool_read(sp, d, names.v[i], &job, err, sizeof(err)) == 0)
-			status_job(&job);
-		else
-			printf("  %s  unreadable: %s\n", names.v[i], err);
-		job_release(&job);
+	if (argc - optind > 1)
+		goto usage;
+	rev = optind < argc ? argv[optind] : default_rev(cf);
+	if (rev == NULL)
+		goto out;
+	if (guard_check(cf) < 0) {
+		ret = EXIT_GUARD;
+		goto out;
 	}
-	strv_clear(&names);
-	return 0;
-}
+	if ((ret = guard_engine(cf)) != 0)
+		goto out;
 
-/* pushbuild status: the queue at a glance. */
-static int
-cmd_status(const struct conf *cf, int argc, char **argv)
-{
-	struct spool sp = { 0 };
-	int ret = 0;
-
-	if (argc > 1)
-		return usage(), EX_USAGE;
-	if (spool_open(&sp, cf->spool_dir, false) < 0)
-		return EX_NOINPUT;
-	if (status_dir(&sp, SPOOL_NEW, "pending", 0) < 0 ||
-	    status_dir(&sp, SPOOL_ACTIVE, "active", 0) < 0 ||
-	    status_dir(&sp, SPOOL_FAILED, "failed", 0) < 0 ||
-	    status_dir(&sp, SPOOL_DONE, "done (last 10)", 10) < 0)
-		ret = EX_IOERR;
-	spool_close(&sp);
-	return ret;
-}
-
-/* pushbuild log: copy a job's build log to stdout. */
-static int
-cmd_log(const struct conf *cf, int argc, char **argv)
-{
-	struct spool sp = { 0 };
-	char *text = NULL;
-	size_t len;
-	int fd = -1, ret = 0;
-
-	if (argc != 2)
-		return usage(), EX_USAGE;
-	if (strchr(argv[1], '/') != NULL || argv[1][0] == '.') {
-		log_error("read log '%s': not a job name", argv[1]);
-		return EX_USAGE;
-	}
-	if (spool_open(&sp, cf->spool_dir, false) < 0)
-		return EX_NOINPUT;
-	fd = openat(sp.dirs[SPOOL_LOG], argv[1],
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || read_all(fd, SIZE_MAX / 2, &text, &len) < 0) {
-		log_errno("read log '%s'", argv[1]);
-		ret = EX_NOINPUT;
-	} else if (write_all(STDOUT_FILENO, text, len) < 0) {
-		log_errno("write log");
-		ret = EX_IOERR;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(text);
-	spool_close(&sp);
+	req.images = &images;
+	req.restart = images.n == 0;	/* compose names every image */
+	req.log_fd = -1;
+	req.echo = true;
+	ret = build_foreground(cf, rev, &req);
+	goto out;
+usage:
+	usage();
+out:
+	strv_clear(&images);
 	return ret;
 }
 
@@ -323,8 +242,9 @@ config_path(const char *opt)
 	return CONF_DEFAULT_PATH;
 }
 
-int
-main(int argc, char **argv)
+/* Run the subcommand argv[0] with cf; an exit code. */
+static int
+dispatch(const struct conf *cf, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -334,44 +254,76 @@ main(int argc, char **argv)
 		{ "build", cmd_build },
 		{ "status", cmd_status },
 		{ "log", cmd_log },
+		{ "check", cmd_check },
+		{ "install-hook", cmd_install_hook },
+		{ "metrics", cmd_metrics },
+	};
+	size_t i;
+
+	optind = 0;
+	if (strcmp(argv[0], "drain") == 0 && argc == 1)
+		return drain_run(cf);
+	if (strcmp(argv[0], "retry") == 0 && argc == 1)
+		return retry_run(cf);
+	if (strcmp(argv[0], "requeue") == 0 && argc == 2)
+		return requeue_run(cf, argv[1]);
+	if (strcmp(argv[0], "rollback") == 0 && argc <= 2)
+		return rollback_run(cf, argc == 2 ? argv[1] : NULL);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			return cmds[i].fn(cf, argc, argv);
+	return usage();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct conf cf;
 	const char *conffile = NULL;
-	int c, ret = -1;
-	size_t i;
 	bool use_syslog = false;
+	int c, ret;
 
-	while ((c = getopt(argc, argv, "+c:s")) != -1) {
-		if (c == 'c')
+	while ((c = getopt_long(argc, argv, "+c:shV", opts, NULL)) != -1) {
+		if (c == 'c') {
 			conffile = optarg;
-		else if (c == 's')
+		} else if (c == 's') {
 			use_syslog = true;
-		else
-			return usage(), EX_USAGE;
+		} else if (c == 'h') {
+			(void)usage();
+			return 0;
+		} else if (c == 'V') {
+			printf("pushbuild %s (libgit2 %d.%d.%d)\n",
+			    PACKAGE_VERSION, LIBGIT2_VER_MAJOR,
+			    LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION);
+			return 0;
+		} else {
+			return usage();
+		}
 	}
 	log_init("pushbuild", use_syslog);
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		return usage(), EX_USAGE;
-	if (conf_load(&cf, config_path(conffile)) < 0)
+		return usage();
+	if (conf_load(&cf, config_path(conffile)) < 0) {
+		if (strcmp(argv[0], "check") == 0)
+			return cmd_check_unloaded(config_path(conffile));
 		return EX_CONFIG;
+	}
 	if (repo_global_init() < 0) {
 		conf_release(&cf);
 		return EX_SOFTWARE;
 	}
-
-	optind = 0;
-	if (strcmp(argv[0], "drain") == 0 && argc == 1)
-		ret = drain_run(&cf);
-	else if (strcmp(argv[0], "retry") == 0 && argc == 1)
-		ret = retry_run(&cf);
-	for (i = 0; ret < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[0], cmds[i].name) == 0)
-			ret = cmds[i].fn(&cf, argc, argv);
-	if (ret < 0) {
-		usage();
-		ret = EX_USAGE;
+	ret = dispatch(&cf, argc, argv);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_errno("write standard output");
+		if (ret == 0)
+			ret = EX_IOERR;
 	}
 	conf_release(&cf);
 	git_libgit2_shutdown();

@@ -9,6 +9,13 @@
  * mirror push may update tens of thousands of refs.  stdin is read to EOF
  * on every path, errors included, so that git never sees a broken pipe.
  *
+ * Push options ("git push -o pushbuild.skip", when the mirror has
+ * receive.advertisePushOptions=true) come as GIT_PUSH_OPTION_COUNT and
+ * GIT_PUSH_OPTION_<i> in the environment: pushbuild.skip queues nothing,
+ * pushbuild.force and pushbuild.no-restart set those fields of each job.
+ * Other options are not ours and are left alone; an unknown pushbuild.*
+ * option is named in a warning and ignored.
+ *
  * The push has already happened when this runs: exit codes only tell the
  * pusher and the logs what went wrong (sysexits.h): 65 for malformed
  * input, 73 when a job could not be written, 78 for the configuration.
@@ -32,6 +39,55 @@
 
 /* The git config key of the mirror that names the pushbuild file. */
 #define HOOK_CONFIG_KEY "pushbuild.config"
+
+/* Longest push option count believed; git allows far fewer. */
+#define HOOK_OPTIONS_MAX 1000
+
+/* What the push options ask of this push. */
+struct hook_options {
+	bool	skip;
+	bool	force;
+	bool	no_restart;
+};
+
+/* Apply one push option to *o; an unknown pushbuild.* one is warned of. */
+static void
+hook_option(struct hook_options *o, const char *opt)
+{
+	char shown[256];
+
+	if (strcmp(opt, "pushbuild.skip") == 0)
+		o->skip = true;
+	else if (strcmp(opt, "pushbuild.force") == 0)
+		o->force = true;
+	else if (strcmp(opt, "pushbuild.no-restart") == 0)
+		o->no_restart = true;
+	else if (strncmp(opt, "pushbuild.", 10) == 0)
+		log_warn("ignored unknown push option '%s' (known: "
+		    "pushbuild.skip, pushbuild.force, pushbuild.no-restart)",
+		    log_escape(shown, sizeof(shown), opt));
+}
+
+/* Read the push options that receive-pack put in the environment. */
+static void
+hook_options_read(struct hook_options *o)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT"), *opt;
+	char name[64], *end;
+	unsigned long i, n;
+
+	memset(o, 0, sizeof(*o));
+	if (count == NULL || *count == '\0')
+		return;
+	n = strtoul(count, &end, 10);
+	if (*end != '\0' || n > HOOK_OPTIONS_MAX)
+		return;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%lu", i);
+		if ((opt = getenv(name)) != NULL)
+			hook_option(o, opt);
+	}
+}
 
 /* Discard the rest of in, so that receive-pack can write all of it. */
 static void
@@ -175,6 +231,7 @@ hook_update(struct enqueue *eq, const struct conf *cf, char *line,
 {
 	struct hook_update u;
 	char why[256];
+	int r;
 
 	if (hookline_parse(&u, line, why, sizeof(why)) < 0) {
 		log_warn("ignored line %lu: %s", lineno, why);
@@ -182,9 +239,10 @@ hook_update(struct enqueue *eq, const struct conf *cf, char *line,
 	}
 	if (hookline_is_deletion(&u) || !conf_ref_wanted(cf, u.ref))
 		return 0;
-	if (enqueue_update(eq, u.old, u.new, u.ref) < 0)
+	r = enqueue_update(eq, u.old, u.new, u.ref);
+	if (r < 0)
 		return EX_CANTCREAT;
-	return 0;
+	return r == 2 ? EX_DATAERR : 0;
 }
 
 /*
@@ -215,7 +273,7 @@ hook_queue(struct enqueue *eq, const struct conf *cf, FILE *in)
 
 /* Open the spool and the mirror of cf, and queue the lines of in. */
 static int
-hook_run(const struct conf *cf, FILE *in)
+hook_run(const struct conf *cf, const struct hook_options *o, FILE *in)
 {
 	struct enqueue eq;
 	struct spool sp;
@@ -236,6 +294,8 @@ hook_run(const struct conf *cf, FILE *in)
 	eq.repo = repo;
 	eq.source = JOB_SOURCE_HOOK;
 	eq.out = stderr;
+	eq.force = o->force;
+	eq.no_restart = o->no_restart;
 	status = hook_queue(&eq, cf, in);
 
 	spool_close(&sp);
@@ -246,6 +306,7 @@ hook_run(const struct conf *cf, FILE *in)
 int
 main(int argc, char *argv[])
 {
+	struct hook_options opts;
 	struct conf cf;
 	const char *option = NULL;
 	char *path = NULL;
@@ -268,11 +329,20 @@ main(int argc, char *argv[])
 
 	if (repo_global_init() < 0)
 		goto out;
-	if ((path = hook_config_path(option)) == NULL)
+	hook_options_read(&opts);
+	if (opts.skip) {
+		fprintf(stderr, "pushbuild: push option pushbuild.skip: "
+		    "nothing queued\n");
+		status = 0;
 		goto out;
-	if (conf_load(&cf, path) < 0)
+	}
+	if ((path = hook_config_path(option)) == NULL ||
+	    conf_load(&cf, path) < 0) {
+		log_warn("nothing was queued for this push; when the config "
+		    "is fixed, queue it with: pushbuild enqueue <branch>");
 		goto out;
-	status = hook_run(&cf, stdin);
+	}
+	status = hook_run(&cf, &opts, stdin);
 	conf_release(&cf);
 out:
 	/* Whatever happened, git must be able to write all its lines. */

@@ -179,8 +179,37 @@ build_tag(struct build_ctx *ctx, const char *src, const char *dst)
 }
 
 /*
- * Move the tags of every built image: REPO:latest and one
- * <prefix><type>:latest per worker type.
+ * The tags a job moves, as pairs: srcs->v[i] (REPO:<short>) is to be
+ * tagged dsts->v[i] (REPO:latest, then <prefix><type>:latest for each
+ * worker type).  A worker tag may be the image's own ("ocr" of
+ * fiskai-worker-ocr): each destination comes once.
+ */
+static void
+build_tag_plan(struct build_ctx *ctx, struct strv *srcs, struct strv *dsts)
+{
+	const struct conf_image *img;
+	char *src, *dst;
+	size_t i, j;
+
+	for (i = 0; i < ctx->nsel; i++) {
+		img = ctx->sel[i];
+		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
+		for (j = 0; j <= img->workers.n; j++) {
+			dst = j == 0 ? xasprintf("%s:latest", img->repository) :
+			    xasprintf("%s%s:latest", ctx->cf->worker_prefix,
+			    img->workers.v[j - 1]);
+			if (!strv_contains(dsts, dst)) {
+				strv_push(srcs, src);
+				strv_push(dsts, dst);
+			}
+			free(dst);
+		}
+		free(src);
+	}
+}
+
+/*
+ * Move the tags of every built image (see build_tag_plan()).
  *
  * XXX: an engine cannot move several tags at once; a tag that fails here
  * leaves the earlier ones moved.  Reported as transient: the retry tags
@@ -189,55 +218,119 @@ build_tag(struct build_ctx *ctx, const char *src, const char *dst)
 static int
 build_tags(struct build_ctx *ctx)
 {
-	const struct conf_image *img;
-	struct strv dsts = STRV_INIT, moved = STRV_INIT;
-	char *src = NULL;
-	size_t i, j;
-	int ret = -1;
+	struct strv srcs = STRV_INIT, dsts = STRV_INIT;
+	size_t i;
+	int ret = 0;
 
-	for (i = 0; i < ctx->nsel; i++) {
-		img = ctx->sel[i];
-		free(src);
-		src = xasprintf("%s:%s", img->repository, ctx->bi.short_id);
-		strv_clear(&dsts);
-		strv_pushf(&dsts, "%s:latest", img->repository);
-		for (j = 0; j < img->workers.n; j++)
-			strv_pushf(&dsts, "%s%s:latest",
-			    ctx->cf->worker_prefix, img->workers.v[j]);
-
-		/* A worker tag may be the image's own: "ocr" of -ocr. */
-		for (j = 0; j < dsts.n; j++) {
-			if (strv_contains(&moved, dsts.v[j]))
-				continue;
-			if (build_tag(ctx, src, dsts.v[j]) < 0)
-				goto out;
-			strv_push(&moved, dsts.v[j]);
-		}
-	}
-	ret = 0;
-out:
-	free(src);
+	build_tag_plan(ctx, &srcs, &dsts);
+	for (i = 0; ret == 0 && i < dsts.n; i++)
+		ret = build_tag(ctx, srcs.v[i], dsts.v[i]);
+	strv_clear(&srcs);
 	strv_clear(&dsts);
-	strv_clear(&moved);
 	return ret;
 }
 
-/* Every step after the engine is ready: checkout, builds, tags, restart. */
+/* Tag name as <registry>/name and push it.  0 or -1 (reported). */
 static int
-build_run(struct build_ctx *ctx, git_repository *repo)
+build_push(struct build_ctx *ctx, const char *name)
+{
+	char *remote = xasprintf("%s/%s", ctx->cf->registry, name);
+	int ret = -1;
+
+	if (engine_tag(&ctx->e, name, remote) == 0 &&
+	    engine_push(&ctx->e, remote) == 0) {
+		build_step(ctx, "pushed %s", remote);
+		ret = 0;
+	}
+	free(remote);
+	return ret;
+}
+
+/*
+ * Push every image of the job to [publish] registry: first the commit's
+ * own tags, then the moving ones, so that a host pulling :latest finds the
+ * commit's image already there.
+ */
+static int
+build_publish(struct build_ctx *ctx)
+{
+	struct strv srcs = STRV_INIT, dsts = STRV_INIT;
+	size_t i;
+	int ret = 0;
+
+	build_tag_plan(ctx, &srcs, &dsts);
+	for (i = 0; ret == 0 && i < srcs.n; i++)
+		if (i == 0 || strcmp(srcs.v[i], srcs.v[i - 1]) != 0)
+			ret = build_push(ctx, srcs.v[i]);
+	for (i = 0; ret == 0 && i < dsts.n; i++)
+		ret = build_push(ctx, dsts.v[i]);
+	strv_clear(&srcs);
+	strv_clear(&dsts);
+	return ret;
+}
+
+/*
+ * True when every selected image exists as REPO:<short> labelled with this
+ * commit.  An engine that cannot answer counts as "no": the build then
+ * says what is wrong.
+ */
+static bool
+build_exists(struct build_ctx *ctx)
+{
+	char sha[HEX_ID_MAX + 1], *ref;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ctx->nsel; i++) {
+		ref = xasprintf("%s:%s", ctx->sel[i]->repository,
+		    ctx->bi.short_id);
+		r = engine_image_label(&ctx->e, ref, "GIT_SHA", sha,
+		    sizeof(sha));
+		free(ref);
+		if (r != 0 || strcmp(sha, ctx->req->commit) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Check out the tree and build every selected image. */
+static int
+build_images(struct build_ctx *ctx, git_repository *repo)
 {
 	size_t i;
 
 	if (build_checkout(ctx, repo) < 0)
 		return -1;
-	build_info_init(&ctx->bi, ctx->req->commit, time(NULL), ctx->tree);
-
+	ctx->bi.context = ctx->tree;
 	for (i = 0; i < ctx->nsel; i++)
 		if (build_image(ctx, ctx->sel[i]) < 0)
 			return -1;
+	return 0;
+}
+
+/* Every step after the engine is ready: builds, tags, restart. */
+static int
+build_run(struct build_ctx *ctx, git_repository *repo)
+{
+	build_info_init(&ctx->bi, ctx->req->commit, time(NULL), NULL);
+	if (!ctx->req->force && build_exists(ctx)) {
+		build_step(ctx, "images of %s exist already, not rebuilt "
+		    "(force rebuilds)", ctx->req->commit);
+		if (ctx->req->already_built != NULL)
+			*ctx->req->already_built = true;
+	} else if (ctx->req->no_build) {
+		ctx->permanent = true;
+		return log_error("images of %s are not there any more; a "
+		    "rollback does not build (pushbuild build %s does)",
+		    ctx->req->commit, ctx->req->commit);
+	} else if (build_images(ctx, repo) < 0) {
+		return -1;
+	}
 
 	/* Only now, with every image built, may any tag move. */
 	if (build_tags(ctx) < 0)
+		return -1;
+	if (*ctx->cf->registry != '\0' && build_publish(ctx) < 0)
 		return -1;
 
 	if (ctx->req->restart && ctx->cf->restart) {
@@ -245,6 +338,13 @@ build_run(struct build_ctx *ctx, git_repository *repo)
 		    ctx->cf->restart_dir);
 		if (engine_restart(&ctx->e, &ctx->bi) < 0)
 			return -1;
+
+		/* The stale-worker incident: compose kept an old image. */
+		if (engine_verify_workers(&ctx->e, &ctx->bi) < 0) {
+			ctx->permanent = true;
+			return -1;
+		}
+		build_step(ctx, "every worker runs %s", ctx->bi.commit);
 	}
 	return 0;
 }
@@ -279,6 +379,9 @@ build_commit(const struct conf *cf, git_repository *repo,
 		goto out;
 	ctx.e.log_fd = req->log_fd;
 	ctx.e.echo = req->echo;
+
+	/* Marks every child of this job, for a builder that finds it left. */
+	strv_pushf(&ctx.e.env, "%s=%s", BUILD_MARKER, req->name);
 	ret = build_run(&ctx, repo);
 out:
 	if (ret < 0) {

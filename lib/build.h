@@ -12,6 +12,12 @@
 
 #include "conf.h"
 
+/*
+ * Every child of a build has BUILD_MARKER=<job name> in its environment,
+ * so that the processes a dead builder left can be found and ended.
+ */
+#define BUILD_MARKER "PUSHBUILD_JOB"
+
 enum build_status {
 	BUILD_OK = 0,
 	BUILD_TRANSIENT = -1,	/* retry may help */
@@ -25,11 +31,17 @@ struct build_request {
 	bool		 restart;	/* honour [restart] enabled */
 	int		 log_fd;	/* engine output, or -1 */
 	bool		 echo;		/* stream output to stdout too */
+	bool		 force;		/* build even if the images exist */
+	bool		 no_build;	/* only retag; fail if images are gone */
+	bool		*already_built;	/* out: set when nothing was built
+					   because the images existed */
 };
 
 /*
- * Build req->commit from repo as cf says.  The tree is checked out into
- * <workdir>/<name>, removed afterwards.  Returns BUILD_OK, or a failure
+ * Build req->commit from repo as cf says.  Unless req->force, a commit
+ * whose every selected image exists as REPO:<short> with its GIT_SHA label
+ * is not built again: its tags still move and the restart still runs.
+ * The tree is checked out into <workdir>/<name>, removed afterwards.  Returns BUILD_OK, or a failure
  * (reported; log_last() holds the reason).
  */
 enum build_status build_commit(const struct conf *cf, git_repository *repo,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkout.h"
 #include "log.h"
@@ -63,6 +64,27 @@ checkout_check_dockerfile(git_tree *tree, const char *path,
 }
 
 /*
+ * True when the loose object hex is in the mirror but this user may not
+ * read it (libgit2 then says "not found"): a mirror written under a
+ * private umask and not shared with the builder's group.  That is for an
+ * operator to fix, not a reason to give the job up.
+ */
+static bool
+checkout_is_unreadable(git_repository *repo, const char *hex)
+{
+	char *dir, *file;
+	bool ret;
+
+	dir = xasprintf("%sobjects/%.2s", git_repository_path(repo), hex);
+	file = xasprintf("%s/%s", dir, hex + 2);
+	ret = (access(dir, F_OK) == 0 && access(dir, R_OK | X_OK) < 0) ||
+	    (access(file, F_OK) == 0 && access(file, R_OK) < 0);
+	free(dir);
+	free(file);
+	return ret;
+}
+
+/*
  * Look up the commit named by hex and its tree.  A missing commit, or a
  * malformed id, is permanent; a read error is not.
  */
@@ -82,6 +104,10 @@ checkout_lookup_tree(git_tree **tree, git_repository *repo, const char *hex,
 		return log_error("check out '%s': not a full commit id", name);
 	}
 	r = git_commit_lookup(&commit, repo, &oid);
+	if (r == GIT_ENOTFOUND && checkout_is_unreadable(repo, hex))
+		return log_error("commit %s in mirror '%s' cannot be read: %s "
+		    "(is the mirror shared with the builder's group?)", hex,
+		    git_repository_path(repo), strerror(EACCES));
 	if (r == GIT_ENOTFOUND) {
 		*permanent = true;
 		return log_error("commit %s not found in mirror", hex);
@@ -97,19 +123,37 @@ checkout_lookup_tree(git_tree **tree, git_repository *repo, const char *hex,
 }
 
 /*
+ * True when a failed checkout will fail the same way every time: the tree
+ * itself cannot be written (a path git refuses, such as .git/config, or
+ * two entries that want the same place), as opposed to a full disk or a
+ * passing I/O error.  errnum is errno right after the failure.
+ */
+static bool
+checkout_is_permanent(int errnum)
+{
+	const git_error *e = git_error_last();
+
+	if (e != NULL && e->klass == GIT_ERROR_CHECKOUT)
+		return true;
+	return errnum == EEXIST || errnum == ENOTDIR || errnum == EISDIR ||
+	    errnum == ENAMETOOLONG;
+}
+
+/*
  * Write tree into the existing, empty directory dir.  The umask is set to
  * 022 for the duration, so that the files get git's modes (0644, 0755)
  * whatever umask the builder inherited from cron: an image built from
  * 0600 files would not be readable by a worker that is not root.
  */
 static int
-checkout_write(git_repository *repo, git_tree *tree, const char *dir)
+checkout_write(git_repository *repo, git_tree *tree, const char *dir,
+    bool *permanent)
 {
 	git_checkout_options opts;
 	git_index *empty = NULL;
 	char *abs = NULL;
 	mode_t old;
-	int r, ret = -1;
+	int r, ret = -1, saved;
 
 	/*
 	 * libgit2 1.5.1 creates the sub-directories of a relative target
@@ -134,8 +178,10 @@ checkout_write(git_repository *repo, git_tree *tree, const char *dir)
 
 	old = umask(022);
 	r = git_checkout_tree(repo, (const git_object *)tree, &opts);
+	saved = errno;
 	umask(old);
 	if (r < 0) {
+		*permanent = checkout_is_permanent(saved);
 		log_error("check out into '%s': %s", dir, repo_error());
 		goto out;
 	}
@@ -164,7 +210,7 @@ checkout_commit(git_repository *repo, const char *commit_hex,
 		log_errno("create directory '%s'", dir);
 		goto out;
 	}
-	if (checkout_write(repo, tree, dir) < 0) {
+	if (checkout_write(repo, tree, dir, permanent) < 0) {
 		/* Half a tree must not be built from by a later try. */
 		remove_tree(dir);
 		goto out;

@@ -55,12 +55,15 @@ enum conf_section {
 	SEC_IMAGE,
 	SEC_RESTART,
 	SEC_RETRY,
+	SEC_METRICS,
+	SEC_PUBLISH,
 	SEC_COUNT
 };
 
 /* Header names of the sections without a NAME, indexed by the enum. */
 static const char *const conf_section_names[SEC_COUNT] = {
-	NULL, "repository", "spool", "builder", NULL, "restart", "retry"
+	NULL, "repository", "spool", "builder", NULL, "restart", "retry",
+	"metrics", "publish"
 };
 
 /* Line numbers of the keys of one [image NAME] section, for later checks. */
@@ -109,9 +112,12 @@ struct conf_key {
 
 static conf_setter conf_set_path, conf_set_patterns, conf_set_bool;
 static conf_setter conf_set_word, conf_set_engine, conf_set_words;
+static conf_setter conf_set_arch;
 static conf_setter conf_set_dockerfile, conf_set_uint, conf_set_string;
 static conf_setter conf_set_env_names, conf_set_repository;
 static conf_setter conf_set_build_args, conf_set_workers, conf_set_project;
+static conf_setter conf_set_registry;
+static conf_setter conf_set_optional_path;
 
 #define CF(m)	offsetof(struct conf, m)
 #define CI(m)	offsetof(struct conf_image, m)
@@ -123,7 +129,7 @@ static const struct conf_key conf_keys[] = {
 	{ SEC_REPOSITORY, "trust_owner", CF(trust_owner), conf_set_bool,
 	    0, 0, 0 },
 	{ SEC_SPOOL, "dir", CF(spool_dir), conf_set_path, 0, 0, 0 },
-	{ SEC_BUILDER, "arch", CF(arch), conf_set_word, 0, 0, 0 },
+	{ SEC_BUILDER, "arch", CF(arch), conf_set_arch, 0, 0, 0 },
 	{ SEC_BUILDER, "engine", CF(engine), conf_set_engine, 0, 0, 0 },
 	{ SEC_BUILDER, "engine_options", CF(engine_options), conf_set_words,
 	    1, 0, 0 },
@@ -155,6 +161,11 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, CONF_SECONDS_MAX },
 	{ SEC_RETRY, "backoff_max", CF(backoff_max), conf_set_uint,
 	    0, 0, CONF_SECONDS_MAX },
+	{ SEC_METRICS, "textfile", CF(metrics_textfile),
+	    conf_set_optional_path, 1, 0, 0 },
+	{ SEC_PUBLISH, "registry", CF(registry), conf_set_registry, 1, 0, 0 },
+	{ SEC_PUBLISH, "push_options", CF(push_options), conf_set_words,
+	    1, 0, 0 },
 };
 #define CONF_KEYS_LEN (sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(CONF_KEYS_LEN <= CONF_NKEYS, "raise CONF_NKEYS");
@@ -325,6 +336,16 @@ conf_set_path(struct conf_parse *p, const struct conf_key *k, void *field,
 	return conf_set_string(p, k, field, value);
 }
 
+/* An absolute path, or "" for none. */
+static int
+conf_set_optional_path(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value == '\0')
+		return conf_set_string(p, k, field, value);
+	return conf_set_path(p, k, field, value);
+}
+
 /* One word: no blanks inside. */
 static int
 conf_set_word(struct conf_parse *p, const struct conf_key *k, void *field,
@@ -335,6 +356,29 @@ conf_set_word(struct conf_parse *p, const struct conf_key *k, void *field,
 		    "invalid value '%s' for key '%s': expected one word",
 		    value, k->name);
 	return conf_set_string(p, k, field, value);
+}
+
+/*
+ * A machine name as uname -m gives it.  The engines' names for the same
+ * machines (amd64, arm64) are refused with the name meant, a likely
+ * mix-up that would otherwise refuse every build.
+ */
+static int
+conf_set_arch(struct conf_parse *p, const struct conf_key *k, void *field,
+    const char *value)
+{
+	static const char *const engine_names[][2] = {
+		{ "amd64", "x86_64" }, { "arm64", "aarch64" },
+		{ "386", "i686" }, { "arm", "armv7l" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(engine_names) / sizeof(engine_names[0]); i++)
+		if (strcmp(value, engine_names[i][0]) == 0)
+			return conf_fail(p, p->lineno, "invalid value '%s' for "
+			    "key '%s': give the uname -m name ('%s')", value,
+			    k->name, engine_names[i][1]);
+	return conf_set_word(p, k, field, value);
 }
 
 /* A command name looked up on PATH, or an absolute path. */
@@ -358,9 +402,10 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 	const char *s = value;
 	size_t len;
 
+	/* As git names it in a tree: no empty, "." or ".." part. */
 	for (;;) {
 		len = strcspn(s, "/");
-		if (s == value && len == 0)
+		if (len == 0 || (len == 1 && s[0] == '.'))
 			break;
 		if (len == 2 && s[0] == '.' && s[1] == '.')
 			break;
@@ -369,10 +414,25 @@ conf_set_dockerfile(struct conf_parse *p, const struct conf_key *k,
 		s += len + 1;
 	}
 	return conf_fail(p, p->lineno, "invalid path '%s' for key '%s': "
-	    "must be relative to the tree, without '..'", value, k->name);
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')", value, k->name);
 }
 
 /* A compose project name, or "" for the compose default. */
+static int
+conf_set_registry(struct conf_parse *p, const struct conf_key *k,
+    void *field, const char *value)
+{
+	if (*value != '\0' && (!conf_is_token(value, LOWER_DIGITS,
+	    LOWER_DIGITS ".-:/_") || value[strlen(value) - 1] == '/' ||
+	    strstr(value, "//") != NULL))
+		return conf_fail(p, p->lineno, "invalid registry '%s' for key "
+		    "'%s': expected host[:port][/path], lowercase", value,
+		    k->name);
+	return conf_set_string(p, k, field, value);
+}
+
+/* A compose project name, or empty. */
 static int
 conf_set_project(struct conf_parse *p, const struct conf_key *k,
     void *field, const char *value)
@@ -551,6 +611,8 @@ conf_set_defaults(struct conf *cf)
 	cf->max_attempts = 5;
 	cf->backoff = 300;
 	cf->backoff_max = 3600;
+	cf->metrics_textfile = xstrdup("");
+	cf->registry = xstrdup("");
 }
 
 /* The two images of the shop, used when the file names none. */
@@ -835,6 +897,60 @@ conf_check_worker_tags(struct conf_parse *p)
 	return 0;
 }
 
+/* The names image i moves to :latest: its repository, its worker tags. */
+static void
+conf_moving_names(const struct conf *cf, size_t i, struct strv *names)
+{
+	const struct conf_image *img = &cf->images[i];
+	size_t j;
+
+	strv_push(names, img->repository);
+	for (j = 0; j < img->workers.n; j++)
+		strv_pushf(names, "%s%s", cf->worker_prefix, img->workers.v[j]);
+}
+
+/*
+ * No moving tag may belong to two images: the one moved last would win,
+ * and workers of one kind would run the other image.  The problem is put
+ * on the later image's workers or repository line.
+ */
+static int
+conf_check_tag_owners(struct conf_parse *p)
+{
+	struct strv mine = STRV_INIT, theirs = STRV_INIT;
+	size_t i, j, k;
+	int line, ret = 0, r, w;
+
+	r = conf_key_find(SEC_IMAGE, "repository");
+	w = conf_key_find(SEC_IMAGE, "workers");
+	for (i = 1; ret == 0 && i < p->cf.nimages; i++) {
+		strv_clear(&mine);
+		conf_moving_names(&p->cf, i, &mine);
+		for (j = 0; ret == 0 && j < i; j++) {
+			strv_clear(&theirs);
+			conf_moving_names(&p->cf, j, &theirs);
+			for (k = 0; k < mine.n; k++) {
+				if (!strv_contains(&theirs, mine.v[k]))
+					continue;
+				line = p->image_lines == NULL ? 0 :
+				    p->image_lines[i].key[w] >
+				    p->image_lines[i].key[r] ?
+				    p->image_lines[i].key[w] :
+				    p->image_lines[i].key[r];
+				ret = conf_fail(p, line, "tag '%s:latest' "
+				    "would belong to both [image %s] and "
+				    "[image %s]", mine.v[k],
+				    p->cf.images[j].name,
+				    p->cf.images[i].name);
+				break;
+			}
+		}
+	}
+	strv_clear(&mine);
+	strv_clear(&theirs);
+	return ret;
+}
+
 /* The checks that need the whole file; the default images come first. */
 static int
 conf_finish(struct conf_parse *p)
@@ -850,7 +966,9 @@ conf_finish(struct conf_parse *p)
 		    "than backoff %u in section [retry]", p->cf.backoff_max,
 		    p->cf.backoff);
 	}
-	return conf_check_worker_tags(p);
+	if (conf_check_worker_tags(p) < 0)
+		return -1;
+	return conf_check_tag_owners(p);
 }
 
 /*
@@ -983,6 +1101,9 @@ conf_release(struct conf *cf)
 	free(cf->compose_file);
 	strv_clear(&cf->compose);
 	free(cf->project);
+	free(cf->metrics_textfile);
+	free(cf->registry);
+	strv_clear(&cf->push_options);
 	memset(cf, 0, sizeof(*cf));
 }
 

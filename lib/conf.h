@@ -65,6 +65,13 @@ struct conf {
 	unsigned	 max_attempts;
 	unsigned	 backoff;	/* seconds before the first retry */
 	unsigned	 backoff_max;	/* longest wait between two tries */
+
+	/* [metrics] */
+	char		*metrics_textfile; /* node_exporter .prom file, or "" */
+
+	/* [publish] */
+	char		*registry;	/* host[:port][/path] to push to, or "" */
+	struct strv	 push_options;	/* extra options after "push" */
 };
 
 /*

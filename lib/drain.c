@@ -25,6 +25,7 @@
 #include "drain.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "repo.h"
 #include "run.h"
 #include "spool.h"
@@ -86,10 +87,11 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 
 	job->finished = time(NULL);
 	if (st == BUILD_OK) {
-		job->result = JOB_RESULT_BUILT;
+		if (job->result != JOB_RESULT_ALREADY_BUILT)
+			job->result = JOB_RESULT_BUILT;
 		job_set_error(job, NULL);
-		log_info("job %s: built %.12s %s", job->name, job->commit,
-		    job->ref);
+		log_info("job %s: %s %.12s %s", job->name,
+		    job_result_name(job->result), job->commit, job->ref);
 		return spool_store(&d->spool, job, SPOOL_ACTIVE, SPOOL_DONE);
 	}
 
@@ -114,19 +116,22 @@ drain_finish(struct drain *d, struct job *job, enum build_status st)
 /*
  * Read the job dir/name into *job (empty on entry).  A file that is not a
  * valid job is moved aside with its reason.  Returns 0 when read, 1 when
- * moved aside, -1 on error (reported).
+ * moved aside or gone meanwhile, -1 on error (reported).
  */
 static int
 drain_read(struct drain *d, enum spool_dir dir, const char *name,
     struct job *job)
 {
-	char err[256];
+	char err[256], shown[JOB_NAME_MAX * 4];
 	int r;
 
 	r = spool_read(&d->spool, dir, name, job, err, sizeof(err));
+	if (r < 0 && errno == ENOENT)
+		return 1;	/* gone meanwhile: nothing to do */
 	if (r <= 0)
 		return r;
-	log_error("job '%s' is corrupt: %s", name, err);
+	log_error("job '%s' is corrupt: %s",
+	    log_escape(shown, sizeof(shown), name), err);
 	return spool_reject(&d->spool, dir, name, err) < 0 ? -1 : 1;
 }
 
@@ -137,6 +142,7 @@ drain_build(struct drain *d, const char *name)
 	struct build_request req = { 0 };
 	struct job job;
 	enum build_status st;
+	bool already = false;
 	int logfd = -1, ret = -1, r;
 
 	job_init(&job);
@@ -145,12 +151,16 @@ drain_build(struct drain *d, const char *name)
 		ret = r > 0 ? 0 : -1;
 		goto out;
 	}
-	logfd = spool_log_open(&d->spool, name);
-	if (logfd < 0)
-		goto out;
 
+	/* The attempt counts from here: a crash from now on costs one. */
 	job.attempts++;
 	job.started = time(NULL);
+	if (spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_ACTIVE) < 0 ||
+	    spool_run_write(&d->spool, name, job.started) < 0)
+		goto out;
+
+	/* A log that cannot be opened (said why) must not stop the queue. */
+	logfd = spool_log_open(&d->spool, name);
 	log_info("job %s: building %.12s %s (attempt %u)", name, job.commit,
 	    job.ref, job.attempts);
 	log_clear();
@@ -158,7 +168,11 @@ drain_build(struct drain *d, const char *name)
 	req.name = job.name;
 	req.restart = !job.no_restart;
 	req.log_fd = logfd;
+	req.force = job.force;
+	req.no_build = job.rollback;
+	req.already_built = &already;
 	st = build_commit(d->cf, d->repo, &req);
+	(void)spool_run_clear(&d->spool);	/* a stale hint is harmless */
 	if (drain_stop != 0) {
 		/* Stopped by the operator: not the job's fault. */
 		job.attempts--;
@@ -167,6 +181,8 @@ drain_build(struct drain *d, const char *name)
 		    "%d", name, (int)drain_stop);
 		ret = spool_store(&d->spool, &job, SPOOL_ACTIVE, SPOOL_NEW);
 	} else {
+		if (already)
+			job.result = JOB_RESULT_ALREADY_BUILT;
 		ret = drain_finish(d, &job, st);
 	}
 out:
@@ -179,14 +195,17 @@ out:
 /*
  * Find a job in dir, newer than job (later in name order), for the same
  * ref: in done/ one that built, elsewhere any.  Its name goes to newer.
+ * listed is the listing of dir when the caller has one, else NULL.
  * Returns 1 when found, 0 when not (always for a job of no ref), -1 on
  * error (reported).
  */
 static int
-drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
-    char *newer, size_t size)
+drain_find_newer(struct drain *d, enum spool_dir dir,
+    const struct strv *listed, const struct job *job, char *newer,
+    size_t size)
 {
 	struct strv names = STRV_INIT;
+	const struct strv *v = listed;
 	struct job other;
 	char err[256];
 	size_t j;
@@ -194,12 +213,15 @@ drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
 
 	if (*job->ref == '\0')
 		return 0;
-	if (spool_list(&d->spool, dir, &names) < 0)
-		return -1;
-	for (j = names.n; found == 0 && j-- > 0 &&
-	    strcmp(names.v[j], job->name) > 0; ) {
+	if (v == NULL) {
+		if (spool_list(&d->spool, dir, &names) < 0)
+			return -1;
+		v = &names;
+	}
+	for (j = v->n; found == 0 && j-- > 0 &&
+	    strcmp(v->v[j], job->name) > 0; ) {
 		job_init(&other);
-		if (spool_read(&d->spool, dir, names.v[j], &other, err,
+		if (spool_read(&d->spool, dir, v->v[j], &other, err,
 		    sizeof(err)) == 0 && strcmp(other.ref, job->ref) == 0 &&
 		    (dir != SPOOL_DONE || other.result == JOB_RESULT_BUILT ||
 		    other.result == JOB_RESULT_ALREADY_BUILT)) {
@@ -250,7 +272,8 @@ drain_claim(struct drain *d, char *name, size_t size)
 			goto out;
 		if (r > 0)
 			continue;
-		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		r = drain_find_newer(d, SPOOL_NEW, &names, &job, newer,
+		    sizeof(newer));
 		if (r < 0)
 			goto out;
 		if (r > 0) {
@@ -271,6 +294,23 @@ out:
 	job_release(&job);
 	strv_clear(&names);
 	return ret;
+}
+
+/*
+ * End what the engine of a dead builder may still be doing for job name,
+ * so that no second build runs beside it.  0 or -1 (reported).
+ */
+static int
+drain_kill_leftovers(const char *name)
+{
+	char *marker = xasprintf("%s=%s", BUILD_MARKER, name);
+	int n = run_kill_marked(marker);
+
+	free(marker);
+	if (n > 0)
+		log_info("job %s: ended %d process(es) left by the dead "
+		    "builder", name, n);
+	return n < 0 ? -1 : 0;
 }
 
 /*
@@ -308,12 +348,16 @@ drain_recover(struct drain *d)
 			goto out;
 		if (r > 0)
 			continue;
-		job.attempts++;
+
+		/* Its attempt was counted when it was claimed. */
 		log_info("job %s: recovered from an interrupted build "
 		    "(attempt %u)", name, job.attempts);
+		if (drain_kill_leftovers(name) < 0)
+			goto out;
 		if (job.attempts >= d->cf->max_attempts) {
 			log_clear();
-			log_error("interrupted %u time(s)", job.attempts);
+			log_error("the builder died during attempt %u",
+			    job.attempts);
 			if (drain_finish(d, &job, BUILD_TRANSIENT) < 0)
 				goto out;
 			continue;
@@ -332,27 +376,34 @@ out:
 	return ret;
 }
 
-/* Remove files in tmp/ left by writers that died more than an hour ago. */
+/*
+ * Remove files in tmp/ left by writers that died more than an hour ago.
+ * Anything else there (a directory, say) is not ours to remove, and what
+ * cannot be removed is said once per run: neither stops the queue.
+ */
 static int
 drain_sweep_tmp(struct drain *d)
 {
 	struct strv names = STRV_INIT;
 	struct stat st;
 	time_t now = time(NULL);
+	char shown[JOB_NAME_MAX * 4];
 	size_t i;
-	int fd = d->spool.dirs[SPOOL_TMP], ret = 0;
+	int fd = d->spool.dirs[SPOOL_TMP];
 
 	if (spool_list(&d->spool, SPOOL_TMP, &names) < 0)
 		return -1;
 	for (i = 0; i < names.n; i++) {
 		if (fstatat(fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) ||
 		    now - st.st_mtime < TMP_DEBRIS_AGE)
 			continue;
 		if (unlinkat(fd, names.v[i], 0) < 0 && errno != ENOENT)
-			ret = log_errno("remove debris 'tmp/%s'", names.v[i]);
+			log_warn("remove debris 'tmp/%s': %s", log_escape(shown,
+			    sizeof(shown), names.v[i]), strerror(errno));
 	}
 	strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 /* Note a stop request; run_command() ends the engine's process group. */
@@ -413,14 +464,8 @@ drain_close(struct drain *d)
 	spool_close(&d->spool);
 }
 
-/*
- * Before the first claim of a run: the engine must answer, and run images
- * for the required architecture (an emulating engine must not slip
- * through the guard).  0, or an exit code: EX_UNAVAILABLE when it does not
- * answer, EXIT_GUARD when it runs images for another architecture.
- */
-static int
-drain_check_engine(const struct conf *cf)
+int
+guard_engine(const struct conf *cf)
 {
 	struct engine e;
 	const char *want = engine_arch_name(cf->arch);
@@ -462,12 +507,13 @@ drain_jobs(struct drain *d)
 	long pending;
 	int r = 0;
 
-	if (drain_recover(d) < 0 || drain_sweep_tmp(d) < 0)
+	if (spool_run_clear(&d->spool) < 0 || drain_recover(d) < 0 ||
+	    drain_sweep_tmp(d) < 0)
 		return EX_CANTCREAT;
 	pending = drain_pending(d);
 	if (pending <= 0)
 		return pending < 0 ? EX_CANTCREAT : 0;
-	r = drain_check_engine(d->cf);
+	r = guard_engine(d->cf);
 	if (r != 0)
 		return r;
 	while (drain_stop == 0 &&
@@ -489,23 +535,6 @@ drain_jobs(struct drain *d)
 	if (r < 0)
 		return EX_CANTCREAT;
 	return d->failed > 0 ? EX_TEMPFAIL : 0;
-}
-
-int
-drain_run(const struct conf *cf)
-{
-	struct drain d;
-	int ret;
-
-	if (guard_check(cf) < 0)
-		return EXIT_GUARD;
-	ret = drain_open(&d, cf);
-	if (ret == 0)
-		ret = drain_jobs(&d);
-	else if (ret == 1)
-		ret = 0;
-	drain_close(&d);
-	return ret;
 }
 
 /* Move each failed job whose next try is due back to new/. */
@@ -533,9 +562,10 @@ drain_requeue_due(struct drain *d)
 			continue;
 
 		/* A newer push of the ref, pending or built, replaces it. */
-		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
+		r = drain_find_newer(d, SPOOL_NEW, NULL, &job, newer,
+		    sizeof(newer));
 		if (r == 0)
-			r = drain_find_newer(d, SPOOL_DONE, &job, newer,
+			r = drain_find_newer(d, SPOOL_DONE, NULL, &job, newer,
 			    sizeof(newer));
 		if (r < 0)
 			goto out;
@@ -558,8 +588,12 @@ out:
 	return ret;
 }
 
-int
-retry_run(const struct conf *cf)
+/*
+ * The runs of drain and retry: guard, lock, for retry the due jobs back to
+ * new/, then every pending job, then the metrics.  An exit code.
+ */
+static int
+drain_main(const struct conf *cf, bool retry)
 {
 	struct drain d;
 	int ret;
@@ -567,10 +601,165 @@ retry_run(const struct conf *cf)
 	if (guard_check(cf) < 0)
 		return EXIT_GUARD;
 	ret = drain_open(&d, cf);
-	if (ret == 0)
-		ret = drain_requeue_due(&d) < 0 ? EX_CANTCREAT : drain_jobs(&d);
-	else if (ret == 1)
+	if (ret == 0) {
+		ret = retry && drain_requeue_due(&d) < 0 ? EX_CANTCREAT :
+		    drain_jobs(&d);
+		(void)metrics_write(cf, &d.spool);	/* reported */
+	} else if (ret == 1) {
 		ret = 0;
+	}
 	drain_close(&d);
 	return ret;
+}
+
+int
+drain_run(const struct conf *cf)
+{
+	return drain_main(cf, false);
+}
+
+int
+retry_run(const struct conf *cf)
+{
+	return drain_main(cf, true);
+}
+
+int
+requeue_run(const struct conf *cf, const char *name)
+{
+	struct spool sp;
+	struct job job;
+	char err[256], ref[256], shown[JOB_NAME_MAX * 4];
+	int r, ret = EX_DATAERR;
+
+	if (strchr(name, '/') != NULL || *name == '.' || *name == '\0') {
+		log_error("requeue '%s': not a job name",
+		    log_escape(shown, sizeof(shown), name));
+		return EX_USAGE;
+	}
+	if (spool_open(&sp, cf->spool_dir, false) < 0)
+		return EX_NOINPUT;
+	job_init(&job);
+	r = spool_read(&sp, SPOOL_FAILED, name, &job, err, sizeof(err));
+	if (r != 0) {
+		if (r > 0 || errno == ENOENT)
+			log_error("requeue '%s': %s", log_escape(shown,
+			    sizeof(shown), name), r > 0 ? err :
+			    "no such job in failed/");
+		ret = r > 0 ? EX_DATAERR : EX_NOINPUT;
+		goto out;
+	}
+
+	/* A fresh start: the operator has presumably fixed the cause. */
+	job.result = JOB_RESULT_NONE;
+	job.source = JOB_SOURCE_MANUAL;
+	job.attempts = 0;
+	job.next_try = 0;
+	if (spool_store(&sp, &job, SPOOL_FAILED, SPOOL_NEW) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: requeued %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret;
+}
+
+/*
+ * The deploy to roll back to, from done/: newest first, the jobs that built
+ * (or found built) their images; the first is what runs now, the next of
+ * another commit is the one before.  Its commit and ref are copied into
+ * *target (empty on entry).  0, or -1 (reported) when there is none.
+ */
+static int
+rollback_find(struct spool *sp, struct job *target)
+{
+	struct strv names = STRV_INIT;
+	struct job job;
+	char now[HEX_ID_MAX + 1] = "", err[256];
+	size_t i;
+	int ret = -1;
+
+	if (spool_list(sp, SPOOL_DONE, &names) < 0)
+		return -1;
+	for (i = names.n; ret < 0 && i-- > 0; ) {
+		job_init(&job);
+		if (spool_read(sp, SPOOL_DONE, names.v[i], &job, err,
+		    sizeof(err)) == 0 && (job.result == JOB_RESULT_BUILT ||
+		    job.result == JOB_RESULT_ALREADY_BUILT)) {
+			if (*now == '\0') {
+				snprintf(now, sizeof(now), "%s", job.commit);
+			} else if (strcmp(job.commit, now) != 0) {
+				snprintf(target->commit, sizeof(target->commit),
+				    "%s", job.commit);
+				target->ref = xstrdup(job.ref);
+				ret = 0;
+			}
+		}
+		job_release(&job);
+	}
+	strv_clear(&names);
+	if (ret < 0)
+		log_error("rollback: no earlier build in '%s/done' to go back "
+		    "to; name a commit", sp->path);
+	return ret;
+}
+
+/* The commit of rev, from the mirror, into job (and its ref, if any). */
+static int
+rollback_resolve(const struct conf *cf, const char *rev, struct job *job)
+{
+	git_repository *repo = NULL;
+	git_oid oid;
+	char *refname = NULL;
+	int ret = -1;
+
+	if (repo_open(&repo, cf->repo_path, cf->trust_owner) < 0 ||
+	    repo_resolve(&oid, &refname, repo, rev) < 0)
+		goto out;
+	git_oid_tostr(job->commit, sizeof(job->commit), &oid);
+	job->ref = refname != NULL ? refname : xstrdup("");
+	refname = NULL;
+	ret = 0;
+out:
+	free(refname);
+	git_repository_free(repo);
+	return ret;
+}
+
+int
+rollback_run(const struct conf *cf, const char *rev)
+{
+	struct spool sp;
+	struct job job;
+	char ref[256];
+	int ret = EX_DATAERR;
+
+	if (guard_check(cf) < 0)
+		return EXIT_GUARD;
+	if (spool_open(&sp, cf->spool_dir, true) < 0)
+		return EX_CANTCREAT;
+	job_init(&job);
+	if ((rev == NULL ? rollback_find(&sp, &job) :
+	    rollback_resolve(cf, rev, &job)) < 0)
+		goto out;
+
+	/* Queued like any job, so it waits for a build in progress. */
+	job.source = JOB_SOURCE_MANUAL;
+	job.rollback = true;
+	if (spool_enqueue(&sp, &job) < 0) {
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	printf("pushbuild: queued rollback to %.12s %s (job %s)\n", job.commit,
+	    log_escape(ref, sizeof(ref), job.ref), job.name);
+	fflush(stdout);
+	ret = 0;
+out:
+	job_release(&job);
+	spool_close(&sp);
+	return ret == 0 ? drain_run(cf) : ret;
 }

@@ -15,6 +15,14 @@
 int guard_check(const struct conf *cf);
 
 /*
+ * The guard's second half, before a build: the engine must answer, and
+ * run images for cf->arch (an emulating engine must not slip through).
+ * 0, or an exit code: EX_UNAVAILABLE when the engine does not answer,
+ * EXIT_GUARD when it runs images for another architecture (reported).
+ */
+int guard_engine(const struct conf *cf);
+
+/*
  * Catch SIGTERM and SIGINT: a running engine command is then ended with its
  * whole process group (see run_stop_flag) and drain_run() stops after
  * requeueing its job.  0 or -1 (reported).
@@ -41,5 +49,18 @@ unsigned drain_backoff(const struct conf *cf, unsigned attempts,
  * new/, then drain.  Returns an exit code.
  */
 int retry_run(const struct conf *cf);
+
+/*
+ * pushbuild requeue: put the failed or dead job failed/name back in new/
+ * with its attempts reset.  Returns an exit code.
+ */
+int requeue_run(const struct conf *cf, const char *name);
+
+/*
+ * pushbuild rollback: queue a job that retags the images of rev (or, when
+ * rev is NULL, of the deploy before the current one, from done/) as
+ * :latest and restarts, never building, then drain.  Returns an exit code.
+ */
+int rollback_run(const struct conf *cf, const char *rev);
 
 #endif

@@ -23,18 +23,11 @@
 #include "log.h"
 #include "run.h"
 
+/* Most of the engine's last line quoted in a failure's reason. */
+#define ENGINE_SAID_MAX 160
+
 /* What a failed exec of a foreign-architecture binary prints. */
 #define EXEC_FORMAT_ERROR "exec format error"
-
-/* True when path is an executable regular file. */
-static bool
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
 
 /*
  * The full path of program name: taken as it is when it holds a '/',
@@ -43,26 +36,14 @@ is_executable(const char *path)
 static char *
 engine_find(const char *what, const char *name)
 {
-	const char *dir, *end;
-	char *path;
+	char *path = path_find(name, ENGINE_PATH);
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			log_errno("%s '%s'", what, name);
-			return NULL;
-		}
-		return xstrdup(name);
-	}
-	for (dir = ENGINE_PATH; *name != '\0' && *dir != '\0'; dir = end) {
-		end = dir + strcspn(dir, ":");
-		path = xasprintf("%.*s/%s", (int)(end - dir), dir, name);
-		if (is_executable(path))
-			return path;
-		free(path);
-		if (*end == ':')
-			end++;
-	}
-	log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
+	if (path != NULL)
+		return path;
+	if (strchr(name, '/') != NULL)
+		log_error("%s '%s': not an executable file", what, name);
+	else
+		log_error("%s '%s' not found on %s", what, name, ENGINE_PATH);
 	return NULL;
 }
 
@@ -181,18 +162,59 @@ engine_tag_argv(struct strv *argv, const struct conf *conf,
 }
 
 void
+engine_push_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const char *image)
+{
+	engine_argv_start(argv, conf, engine_path);
+	strv_push(argv, "push");
+	strv_append(argv, &conf->push_options);
+	strv_push(argv, image);
+}
+
+void
 compose_argv(struct strv *argv, const struct conf *conf, const char *verb)
 {
+	char project[256];
+
 	strv_append(argv, &conf->compose);
-	if (conf->project != NULL && *conf->project != '\0') {
-		strv_push(argv, "-p");
-		strv_push(argv, conf->project);
-	}
+	strv_push(argv, "-p");
+	strv_push(argv, compose_project(project, sizeof(project), conf));
 	strv_push(argv, "-f");
 	strv_push(argv, conf->compose_file);
 	strv_push(argv, verb);
 	if (strcmp(verb, "up") == 0)
 		strv_push(argv, "-d");
+	else if (strcmp(verb, "ps") == 0)
+		strv_push(argv, "-q");
+}
+
+char *
+compose_project(char *buf, size_t size, const struct conf *conf)
+{
+	const char *dir = conf->restart_dir, *base, *end;
+	size_t n = 0;
+
+	if (conf->project != NULL && *conf->project != '\0') {
+		snprintf(buf, size, "%s", conf->project);
+		return buf;
+	}
+
+	/* As compose names it: the last component, lowercase, [a-z0-9_-]. */
+	for (end = dir + strlen(dir); end > dir && end[-1] == '/'; end--)
+		;
+	for (base = end; base > dir && base[-1] != '/'; base--)
+		;
+	for (; base < end && n + 1 < size; base++) {
+		char c = (char)tolower((unsigned char)*base);
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    ((c == '_' || c == '-') && n > 0))
+			buf[n++] = c;
+	}
+	if (n == 0 && size > 7)
+		n = (size_t)snprintf(buf, size, "workers");
+	buf[n] = '\0';
+	return buf;
 }
 
 /*
@@ -213,16 +235,39 @@ engine_run(struct engine *e, struct run *r, struct strv *argv,
 }
 
 /*
+ * The last non-blank line the child printed (from r->tail), escaped and
+ * cut to fit buf: what an engine says last is usually why it failed.
+ */
+static char *
+engine_last_line(char *buf, size_t size, const struct run *r)
+{
+	const char *end = r->tail + strlen(r->tail), *start;
+	char line[ENGINE_SAID_MAX];
+
+	while (end > r->tail && isspace((unsigned char)end[-1]))
+		end--;
+	for (start = end; start > r->tail && start[-1] != '\n'; start--)
+		;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+	return log_escape(buf, size, line);
+}
+
+/*
  * Report why r failed as "<what>: reason" and return -1, or return 0 when
  * it exited 0.
  */
 static int
 engine_check(const struct run *r, const char *what)
 {
+	char last[ENGINE_SAID_MAX];
+
 	if (r->timed_out)
 		return log_error("%s: timeout after %u s", what, r->timeout);
 	if (r->interrupted)
 		return log_error("%s: interrupted", what);
+	if (r->status != 0 && *engine_last_line(last, sizeof(last), r) != '\0')
+		return log_error("%s failed: exit status %d: %s", what,
+		    r->status, last);
 	if (r->status != 0)
 		return log_error("%s failed: exit status %d", what, r->status);
 	return 0;
@@ -258,24 +303,37 @@ out:
 	return ret;
 }
 
+/* Run argv (which it clears), and check it as what.  0 or -1. */
+static int
+engine_do(struct engine *e, struct strv *argv, char *what)
+{
+	struct run r = RUN_INIT;
+	int ret = -1;
+
+	if (engine_run(e, &r, argv, &e->env, NULL) == 0)
+		ret = engine_check(&r, what);
+	free(what);
+	run_release(&r);
+	strv_clear(argv);
+	return ret;
+}
+
 int
 engine_tag(struct engine *e, const char *src, const char *dst)
 {
 	struct strv argv = STRV_INIT;
-	struct run r = RUN_INIT;
-	char *what = NULL;
-	int ret = -1;
 
 	engine_tag_argv(&argv, e->conf, e->path, src, dst);
-	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
-		goto out;
-	what = xasprintf("tag '%s' as '%s'", src, dst);
-	ret = engine_check(&r, what);
-out:
-	free(what);
-	run_release(&r);
-	strv_clear(&argv);
-	return ret;
+	return engine_do(e, &argv, xasprintf("tag '%s' as '%s'", src, dst));
+}
+
+int
+engine_push(struct engine *e, const char *image)
+{
+	struct strv argv = STRV_INIT;
+
+	engine_push_argv(&argv, e->conf, e->path, image);
+	return engine_do(e, &argv, xasprintf("push '%s'", image));
 }
 
 /* Copy s without leading and trailing white space into buf[size]. */
@@ -339,6 +397,57 @@ engine_image_arch(struct engine *e, const char *image, char *buf,
 	return ret;
 }
 
+/*
+ * The value of label on the object of kind ("image" or "container") into
+ * buf; returns as engine_image_label() does.
+ */
+static int
+engine_label(struct engine *e, const char *kind, const char *object,
+    const char *label, char *buf, size_t size)
+{
+	struct strv argv = STRV_INIT;
+	struct run r = RUN_INIT;
+	const char *v, *end;
+	int ret = -1;
+
+	engine_argv_start(&argv, e->conf, e->path);
+	strv_push(&argv, kind);
+	strv_push(&argv, "inspect");
+	strv_push(&argv, "--format");
+	strv_pushf(&argv, "{{index .Config.Labels \"%s\"}}", label);
+	strv_push(&argv, object);
+	r.capture = true;
+	if (engine_run(e, &r, &argv, &e->env, NULL) < 0)
+		goto out;
+
+	/* A missing image is an answer here, not a failure. */
+	ret = 1;
+	if (r.status != 0 || r.timed_out || r.interrupted)
+		goto out;
+	for (v = r.out; isspace((unsigned char)*v); v++)
+		;
+	for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]);
+	    end--)
+		;
+	if (end == v || (size_t)(end - v) >= size ||
+	    strncmp(v, "<no value>", (size_t)(end - v)) == 0)
+		goto out;
+	memcpy(buf, v, (size_t)(end - v));
+	buf[end - v] = '\0';
+	ret = 0;
+out:
+	run_release(&r);
+	strv_clear(&argv);
+	return ret;
+}
+
+int
+engine_image_label(struct engine *e, const char *image, const char *label,
+    char *buf, size_t size)
+{
+	return engine_label(e, "image", image, label, buf, size);
+}
+
 int
 engine_host_arch(struct engine *e, char *buf, size_t size)
 {
@@ -380,7 +489,8 @@ engine_arch_name(const char *machine)
  * (reported with the exit status).
  */
 static int
-engine_compose(struct engine *e, struct strv *env, const char *verb)
+engine_compose(struct engine *e, struct strv *env, const char *verb,
+    char **out)
 {
 	const struct conf *conf = e->conf;
 	struct strv argv = STRV_INIT;
@@ -398,11 +508,16 @@ engine_compose(struct engine *e, struct strv *env, const char *verb)
 	free(argv.v[0]);
 	argv.v[0] = prog;
 	prog = NULL;
+	r.capture = out != NULL;
 	if (engine_run(e, &r, &argv, env, conf->restart_dir) < 0)
 		goto out;
 	what = xasprintf("compose %s in '%s'", strcmp(verb, "up") == 0 ?
 	    "up -d" : verb, conf->restart_dir);
 	ret = engine_check(&r, what);
+	if (ret == 0 && out != NULL) {
+		*out = r.out;
+		r.out = NULL;
+	}
 out:
 	free(prog);
 	free(what);
@@ -411,20 +526,85 @@ out:
 	return ret;
 }
 
+/* The environment of compose: the engine's, with the built tag. */
+static void
+restart_env(struct strv *env, const struct engine *e,
+    const struct build_info *bi)
+{
+	strv_append(env, &e->env);
+	strv_pushf(env, "IMAGE_TAG=%s", bi->short_id);
+	strv_pushf(env, "EXPECTED_GIT_SHA=%s", bi->commit);
+}
+
 int
 engine_restart(struct engine *e, const struct build_info *bi)
 {
 	struct strv env = STRV_INIT;
+	struct stat st;
 	int ret = -1;
 
-	strv_append(&env, &e->env);
-	strv_pushf(&env, "IMAGE_TAG=%s", bi->short_id);
-	strv_pushf(&env, "EXPECTED_GIT_SHA=%s", bi->commit);
-	if (engine_compose(e, &env, "down") < 0 ||
-	    engine_compose(e, &env, "up") < 0)
+	if (stat(e->conf->restart_dir, &st) < 0)
+		return log_errno("restart in '%s'", e->conf->restart_dir);
+	if (!S_ISDIR(st.st_mode))
+		return log_error("restart in '%s': not a directory",
+		    e->conf->restart_dir);
+	restart_env(&env, e, bi);
+	if (engine_compose(e, &env, "down", NULL) < 0 ||
+	    engine_compose(e, &env, "up", NULL) < 0)
 		goto out;
 	ret = 0;
 out:
 	strv_clear(&env);
+	return ret;
+}
+
+/* True when s looks like a container id: 12 to 64 lowercase hex digits. */
+static bool
+is_container_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return s[n] == '\0' && n >= 12 && n <= HEX_ID_MAX;
+}
+
+int
+engine_verify_workers(struct engine *e, const struct build_info *bi)
+{
+	struct strv env = STRV_INIT;
+	char *ids = NULL, *id, *save = NULL, sha[HEX_ID_MAX + 1];
+	unsigned n = 0;
+	int ret = -1, r;
+
+	restart_env(&env, e, bi);
+	if (engine_compose(e, &env, "ps", &ids) < 0)
+		goto out;
+	for (id = strtok_r(ids, " \t\r\n", &save); id != NULL;
+	    id = strtok_r(NULL, " \t\r\n", &save), n++) {
+		if (!is_container_id(id)) {
+			log_error("verify workers: compose ps gave '%.64s', "
+			    "not a container id", id);
+			goto out;
+		}
+		r = engine_label(e, "container", id, "GIT_SHA", sha,
+		    sizeof(sha));
+		if (r < 0)
+			goto out;
+		if (r > 0 || strcmp(sha, bi->commit) != 0) {
+			log_error("worker container %.12s runs %s, not the "
+			    "built commit %s", id, r > 0 ?
+			    "an image without a GIT_SHA label" : sha,
+			    bi->commit);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		log_error("verify workers: no container of the compose project "
+		    "runs in '%s'", e->conf->restart_dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	strv_clear(&env);
+	free(ids);
 	return ret;
 }

@@ -62,12 +62,32 @@ void engine_build_argv(struct strv *argv, const struct conf *conf,
 void engine_tag_argv(struct strv *argv, const struct conf *conf,
     const char *engine_path, const char *src, const char *dst);
 
+/* "<engine> [engine_options] push [push_options] IMAGE", appended. */
+void engine_push_argv(struct strv *argv, const struct conf *conf,
+    const char *engine_path, const char *image);
+
 /*
- * The compose command for verb ("down" or "up"): "<compose...> [-p
- * PROJECT] -f <compose_file> down", or "... up -d", appended to *argv.
+ * The compose command for verb ("down", "up" or "ps"): "<compose...> -p
+ * PROJECT -f <compose_file> down", "... up -d" or "... ps -q", appended to
+ * *argv.  The project is always named (see compose_project()), and no
+ * verb ever removes volumes.
  */
 void compose_argv(struct strv *argv, const struct conf *conf,
     const char *verb);
+
+/*
+ * The compose project: [restart] project, or else the name compose would
+ * give the directory (its last component, lowercase, only [a-z0-9_-]).
+ * Written into buf; returns buf.
+ */
+char *compose_project(char *buf, size_t size, const struct conf *conf);
+
+/*
+ * After a restart: every running container of the compose project must
+ * carry GIT_SHA=<bi->commit>, and at least one must run.  0, or -1
+ * (reported, naming the first container on another commit).
+ */
+int engine_verify_workers(struct engine *e, const struct build_info *bi);
 
 /*
  * Run a build of img.  Returns 0 when built; -1 when it failed (reported,
@@ -81,12 +101,23 @@ int engine_build(struct engine *e, const struct conf_image *img,
 /* Tag src as dst.  0 or -1 (reported). */
 int engine_tag(struct engine *e, const char *src, const char *dst);
 
+/* Push image to the registry its name starts with.  0 or -1 (reported). */
+int engine_push(struct engine *e, const char *image);
+
 /*
  * The architecture of image (as the engine names it: amd64, arm64) into
  * buf.  0 or -1 (reported).
  */
 int engine_image_arch(struct engine *e, const char *image, char *buf,
     size_t size);
+
+/*
+ * The value of label on image into buf.  Returns 0 when found; 1 when the
+ * image does not exist or has no such label (not an error: nothing is
+ * reported); -1 when the engine could not be run (reported).
+ */
+int engine_image_label(struct engine *e, const char *image,
+    const char *label, char *buf, size_t size);
 
 /*
  * The architecture the engine itself runs images for (amd64, arm64), into

@@ -45,7 +45,7 @@ enqueue_update(struct enqueue *eq, const char *old, const char *new,
 	log_escape(eref, sizeof(eref), ref);
 	r = repo_peel_commit(&oid, eq->repo, new, reason, sizeof(reason));
 	if (r < 0)
-		return -1;
+		return 2;
 	if (r == 1) {
 		if (eq->out != NULL) {
 			fprintf(eq->out, "pushbuild: skipped %s: %s\n", eref,

@@ -30,7 +30,8 @@ struct enqueue {
  *     pushbuild: queued 1a2b3c4d5e6f refs/heads/main (job NAME)
  * to eq->out after the job is durably in new/.  Returns 0 when queued, 1
  * when skipped because the object is not a commit (one line printed to
- * eq->out), -1 on error (reported).
+ * eq->out), 2 when new names no readable object of the mirror (reported:
+ * bad input), -1 when the job could not be written (reported).
  */
 int enqueue_update(struct enqueue *eq, const char *old, const char *new,
     const char *ref);

@@ -12,6 +12,7 @@
  *	source=hook|manual|retry	required
  *	force=yes|no			default no
  *	no_restart=yes|no		default no
+ *	rollback=yes|no			default no
  *	attempts=<n>			default 0
  *	next_try=<unix seconds>		default 0
  *	result=none|built|superseded|already-built|failed|dead
@@ -347,6 +348,14 @@ job_key_no_restart(struct job *job, const char *v, size_t n, char *why,
 	return job_bool(&job->no_restart, v, n, why, whysize);
 }
 
+/* rollback=yes|no */
+static int
+job_key_rollback(struct job *job, const char *v, size_t n, char *why,
+    size_t whysize)
+{
+	return job_bool(&job->rollback, v, n, why, whysize);
+}
+
 /* attempts=<n> */
 static int
 job_key_attempts(struct job *job, const char *v, size_t n, char *why,
@@ -426,6 +435,7 @@ static const struct job_key job_keys[] = {
 	{ "source",		job_key_source,		true },
 	{ "force",		job_key_force,		false },
 	{ "no_restart",		job_key_no_restart,	false },
+	{ "rollback",		job_key_rollback,	false },
 	{ "attempts",		job_key_attempts,	false },
 	{ "next_try",		job_key_next_try,	false },
 	{ "result",		job_key_result,		false },
@@ -623,6 +633,8 @@ job_format(const struct job *job)
 		job_text_add(&t, "force=yes\n");
 	if (job->no_restart)
 		job_text_add(&t, "no_restart=yes\n");
+	if (job->rollback)
+		job_text_add(&t, "rollback=yes\n");
 	if (job->attempts != 0)
 		job_text_add(&t, "attempts=%u\n", job->attempts);
 	job_text_time(&t, "next_try", job->next_try);

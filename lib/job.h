@@ -49,6 +49,7 @@ struct job {
 	enum job_source	 source;
 	bool		 force;		/* build even if the images exist */
 	bool		 no_restart;	/* skip [restart] for this job */
+	bool		 rollback;	/* retag existing images, never build */
 	unsigned	 attempts;	/* builds tried so far */
 	time_t		 next_try;	/* failed/: when retry may requeue */
 	enum job_result	 result;

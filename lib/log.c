@@ -16,6 +16,7 @@
 
 static const char *log_name = "pushbuild";
 static bool log_syslog;
+static bool log_quiet;
 static char log_last_msg[LOG_MSG_MAX];
 
 void
@@ -25,6 +26,12 @@ log_init(const char *prog, bool use_syslog)
 	log_syslog = use_syslog;
 	if (use_syslog)
 		openlog(prog, LOG_PID, LOG_DAEMON);
+}
+
+void
+log_set_quiet(bool quiet)
+{
+	log_quiet = quiet;
 }
 
 const char *
@@ -37,6 +44,8 @@ log_prog(void)
 static void
 log_emit(int pri, const char *msg)
 {
+	if (log_quiet && pri != LOG_INFO)
+		return;
 	if (log_syslog)
 		syslog(pri, "%s", msg);
 	else

@@ -18,6 +18,13 @@
 /* Set the program name printed before each message, and the destination. */
 void log_init(const char *prog, bool use_syslog);
 
+/*
+ * With quiet set, errors and warnings are not printed, only kept for
+ * log_last(): for "pushbuild check", which says each problem in its own
+ * line.  Off by default.
+ */
+void log_set_quiet(bool quiet);
+
 /* The program name given to log_init(), "pushbuild" before that. */
 const char *log_prog(void);
 

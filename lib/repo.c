@@ -284,8 +284,46 @@ out:
 }
 
 /*
+ * Resolve rev, shown as name, as an abbreviated commit id of at least
+ * REPO_ABBREV_MIN hex digits.  0, or -1 (reported: unknown, ambiguous).
+ */
+static int
+repo_resolve_abbrev(git_oid *out, git_repository *repo, const char *rev,
+    const char *name)
+{
+	git_object *obj = NULL, *commit = NULL;
+	size_t len = strlen(rev);
+	git_oid prefix;
+	int err, ret = -1;
+
+	if (len < REPO_ABBREV_MIN || len >= HEX_ID_SHA1 || !is_hex(rev, len) ||
+	    git_oid_fromstrn(&prefix, rev, len) < 0)
+		return log_error("unknown revision '%s': not a branch, a tag "
+		    "or a commit id", name);
+	err = git_object_lookup_prefix(&obj, repo, &prefix, len,
+	    GIT_OBJECT_ANY);
+	if (err == GIT_EAMBIGUOUS)
+		return log_error("ambiguous commit id '%s': give more digits",
+		    name);
+	if (err < 0)
+		return log_error("unknown revision '%s': not a branch, a tag "
+		    "or a commit id", name);
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		log_error("resolve '%s': not a commit", name);
+		goto out;
+	}
+	git_oid_cpy(out, git_object_id(commit));
+	ret = 0;
+out:
+	git_object_free(commit);
+	git_object_free(obj);
+	return ret;
+}
+
+/*
  * Resolve a short name: refs/heads/NAME or refs/tags/NAME.  When both
  * exist they must name the same commit, else the name is ambiguous.
+ * Neither: an abbreviated commit id, maybe.
  */
 static int
 repo_resolve_short(git_oid *out, char **refname, git_repository *repo,
@@ -311,7 +349,7 @@ repo_resolve_short(git_oid *out, char **refname, git_repository *repo,
 		goto out;
 	}
 	if (rb == 1 && rt == 1) {
-		log_error("unknown revision '%s'", name);
+		ret = repo_resolve_abbrev(out, repo, rev, name);
 		goto out;
 	}
 	git_oid_cpy(out, rb == 0 ? &boid : &toid);

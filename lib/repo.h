@@ -32,9 +32,13 @@ int repo_open(git_repository **out, const char *path, bool trust_owner);
 int repo_peel_commit(git_oid *out, git_repository *repo, const char *hex,
     char *err, size_t errsize);
 
+/* Shortest abbreviated commit id that repo_resolve() accepts. */
+#define REPO_ABBREV_MIN 7
+
 /*
  * Resolve rev, as given to "pushbuild enqueue" or "build": a full commit id,
- * a full ref name (refs/...), or a branch or tag name.  A name that is
+ * a full ref name (refs/...), a branch or tag name, or else an abbreviated
+ * commit id of at least REPO_ABBREV_MIN digits.  A name that is
  * both a branch and a tag of different commits is ambiguous: an error that
  * says so.  On success *out is the commit and *refname (owned by the
  * caller) the full ref name, or NULL for a bare commit id.  0 or -1

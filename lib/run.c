@@ -20,11 +20,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -433,4 +436,76 @@ run_release(struct run *r)
 	free(r->out);
 	r->out = NULL;
 	r->outlen = 0;
+}
+
+/*
+ * True when the environment of process pid holds the entry marker exactly.
+ * A process we may not read, or that is gone, does not.
+ */
+static bool
+run_has_marker(const char *pid, const char *marker)
+{
+	char path[PATH_MAX], *env = NULL, *p;
+	size_t len, mlen = strlen(marker);
+	bool found = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read_all(fd, RUN_CAPTURE_MAX, &env, &len) == 0) {
+		for (p = env; p < env + len && !found; p += strlen(p) + 1)
+			found = strlen(p) == mlen &&
+			    memcmp(p, marker, mlen) == 0;
+		free(env);
+	}
+	close(fd);
+	return found;
+}
+
+/*
+ * Send sig to the process group of every process that carries marker
+ * (never to our own group).  Returns how many processes carry it.
+ */
+static int
+run_signal_marked(const char *marker, int sig)
+{
+	DIR *proc;
+	struct dirent *de;
+	pid_t pid, pgid, self = getpgrp();
+	int n = 0;
+
+	if ((proc = opendir("/proc")) == NULL)
+		return log_errno("read '/proc'");
+	while ((de = readdir(proc)) != NULL) {
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name) ||
+		    !run_has_marker(de->d_name, marker))
+			continue;
+		pid = (pid_t)atol(de->d_name);
+		pgid = getpgid(pid);
+		n++;
+		if (pgid > 0 && pgid != self)
+			kill(-pgid, sig);
+		else
+			kill(pid, sig);
+	}
+	closedir(proc);
+	return n;
+}
+
+int
+run_kill_marked(const char *marker)
+{
+	int64_t until = run_now() + RUN_KILL_GRACE * 1000;
+	int n, first;
+
+	first = n = run_signal_marked(marker, SIGTERM);
+	while (n > 0 && run_now() < until) {
+		poll(NULL, 0, RUN_POLL_MS);
+		n = run_signal_marked(marker, 0);
+	}
+	if (n > 0)
+		n = run_signal_marked(marker, SIGKILL);
+	return n < 0 ? -1 : first;
 }

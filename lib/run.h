@@ -59,6 +59,16 @@ extern volatile sig_atomic_t *run_stop_flag;
  */
 int run_command(struct run *r);
 
+/*
+ * End the processes left by a builder that died: every process whose
+ * environment holds the entry marker ("PUSHBUILD_JOB=<job>", which the
+ * builder gives every child), with its process group: SIGTERM, then
+ * SIGKILL after RUN_KILL_GRACE seconds.  Linux /proc only; processes of
+ * other users are not seen.  Returns how many carried the marker, or -1
+ * (reported).
+ */
+int run_kill_marked(const char *marker);
+
 /* Free what run_command() allocated in *r. */
 void run_release(struct run *r);
 

@@ -84,6 +84,9 @@
 /* Bytes of a rejected name kept in failed/NAME.corrupt(.reason). */
 #define SPOOL_REJECT_KEEP 200
 
+/* Numbered names tried for a rejected entry before giving up. */
+#define SPOOL_REJECT_TRIES 100
+
 static const char *const spool_dirs[SPOOL_NDIRS] = {
 	[SPOOL_TMP] = "tmp",
 	[SPOOL_NEW] = "new",
@@ -565,17 +568,20 @@ spool_open_job(struct spool *sp, enum spool_dir d, const char *name,
 	/* Look before opening: opening a device may have effects. */
 	spool_show(shown, name);
 	if (fstatat(sp->dirs[d], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return log_errno("stat job '%s/%s/%s'", sp->path,
-		    spool_dirs[d], shown);
+		return errno == ENOENT ? -1 : log_errno("stat job '%s/%s/%s'",
+		    sp->path, spool_dirs[d], shown);
 	if ((r = spool_check_stat(&st, err, errsize)) != 0)
 		return r;
 	fd = openat(sp->dirs[d], name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd < 0 && errno == ELOOP)
 		return spool_invalid(err, errsize, "is a symlink");
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return spool_invalid(err, errsize, "cannot be read: %s",
+		    strerror(errno));
 	if (fd < 0)
-		return log_errno("open job '%s/%s/%s'", sp->path,
-		    spool_dirs[d], shown);
+		return errno == ENOENT ? -1 : log_errno("open job '%s/%s/%s'",
+		    sp->path, spool_dirs[d], shown);
 
 	/* Look again: the entry may have been replaced in between. */
 	if (fstat(fd, &st) < 0)
@@ -606,8 +612,11 @@ spool_read(struct spool *sp, enum spool_dir d, const char *name,
 	if (strlen(name) >= JOB_NAME_MAX)
 		return spool_invalid(err, errsize, "name longer than %d bytes",
 		    JOB_NAME_MAX - 1);
-	if ((ret = spool_open_job(sp, d, name, &fd, err, errsize)) != 0)
+	if ((ret = spool_open_job(sp, d, name, &fd, err, errsize)) != 0) {
+		if (ret < 0)
+			snprintf(err, errsize, "%s", strerror(errno));
 		return ret;
+	}
 	if (read_all(fd, JOB_FILE_MAX, &buf, &len) < 0) {
 		if (errno == EFBIG)
 			ret = spool_invalid(err, errsize,
@@ -624,6 +633,8 @@ spool_read(struct spool *sp, enum spool_dir d, const char *name,
 	snprintf(job->name, sizeof(job->name), "%s", name);
 	ret = 0;
 out:
+	if (ret < 0)
+		snprintf(err, errsize, "%s", strerror(errno));
 	close(fd);
 	free(buf);
 	return ret;
@@ -688,8 +699,10 @@ out:
 }
 
 /*
- * Rename d/name to failed/corrupt and tmp/tmpname to failed/reason, then
- * fsync failed/ and d.  0 or -1 (reported).
+ * Rename d/name to failed/corrupt (never replacing what is there) and
+ * tmp/tmpname to failed/reason, then fsync failed/ and d.  0; 1 when
+ * failed/corrupt exists (tmp/tmpname removed, nothing reported); -1
+ * (reported).
  */
 static int
 spool_reject_rename(struct spool *sp, enum spool_dir d, const char *name,
@@ -698,7 +711,11 @@ spool_reject_rename(struct spool *sp, enum spool_dir d, const char *name,
 	char shown[SPOOL_SHOW_MAX];
 	int failed = sp->dirs[SPOOL_FAILED];
 
-	if (renameat(sp->dirs[d], name, failed, corrupt) < 0) {
+	if (spool_rename_excl(sp->dirs[d], name, failed, corrupt) < 0) {
+		if (errno == EEXIST) {
+			unlinkat(sp->dirs[SPOOL_TMP], tmpname, 0);
+			return 1;
+		}
 		log_errno("move '%s' from '%s/%s' to '%s/failed'",
 		    spool_show(shown, name), sp->path, spool_dirs[d],
 		    sp->path);
@@ -721,8 +738,9 @@ spool_reject(struct spool *sp, enum spool_dir d, const char *name,
     const char *reason)
 {
 	char shown[SPOOL_SHOW_MAX], line[LOG_MSG_MAX];
-	char tmpname[JOB_NAME_MAX] = "";
+	char tmpname[JOB_NAME_MAX];
 	char *corrupt = NULL, *reasonfile = NULL, *text = NULL;
+	unsigned i;
 	int ret = -1;
 
 	if (!spool_name_ok(name)) {
@@ -731,13 +749,30 @@ spool_reject(struct spool *sp, enum spool_dir d, const char *name,
 		goto out;
 	}
 
-	/* Cut long names: NAME.corrupt.reason must fit NAME_MAX. */
-	corrupt = xasprintf("%.*s.corrupt", SPOOL_REJECT_KEEP, name);
-	reasonfile = xasprintf("%s.reason", corrupt);
+	/*
+	 * Cut long names: NAME.corrupt.reason must fit NAME_MAX.  A name
+	 * taken already (by an earlier entry of that name, or of the same
+	 * first bytes) gets a number, so nothing is replaced.
+	 */
 	text = xasprintf("%s\n", log_escape(line, sizeof(line), reason));
-	if (spool_create_tmp(sp, tmpname, text, strlen(text)) < 0)
-		goto out;
-	ret = spool_reject_rename(sp, d, name, corrupt, tmpname, reasonfile);
+	for (i = 0, ret = 1; ret == 1 && i < SPOOL_REJECT_TRIES; i++) {
+		free(corrupt);
+		free(reasonfile);
+		corrupt = i == 0 ?
+		    xasprintf("%.*s.corrupt", SPOOL_REJECT_KEEP, name) :
+		    xasprintf("%.*s.%u.corrupt", SPOOL_REJECT_KEEP, name, i);
+		reasonfile = xasprintf("%s.reason", corrupt);
+		*tmpname = '\0';
+		if (spool_create_tmp(sp, tmpname, text, strlen(text)) < 0) {
+			ret = -1;
+			goto out;
+		}
+		ret = spool_reject_rename(sp, d, name, corrupt, tmpname,
+		    reasonfile);
+	}
+	if (ret == 1)
+		ret = log_error("reject '%s': no free name in '%s/failed'",
+		    spool_show(shown, name), sp->path);
 out:
 	free(corrupt);
 	free(reasonfile);
@@ -785,4 +820,49 @@ spool_log_open(struct spool *sp, const char *name)
 fail:
 	close(fd);
 	return -1;
+}
+
+int
+spool_run_write(struct spool *sp, const char *name, time_t started)
+{
+	char text[JOB_NAME_MAX + 96];
+	int fd, len;
+
+	len = snprintf(text, sizeof(text), "pid=%ld\njob=%s\nstarted=%lld\n",
+	    (long)getpid(), name, (long long)started);
+	(void)unlinkat(sp->fd, SPOOL_RUN_TMP, 0);
+	fd = openat(sp->fd, SPOOL_RUN_TMP, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, SPOOL_FILE_MODE);
+	if (fd < 0)
+		return log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+	if (spool_fix_mode(sp, fd, SPOOL_FILE_MODE, SPOOL_RUN_TMP) < 0)
+		goto fail;
+	if (write_all(fd, text, (size_t)len) < 0) {
+		log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		log_errno("write '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(sp->fd, SPOOL_RUN_TMP, sp->fd, SPOOL_RUN) < 0) {
+		log_errno("rename '%s/%s'", sp->path, SPOOL_RUN_TMP);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(sp->fd, SPOOL_RUN_TMP, 0);
+	return -1;
+}
+
+int
+spool_run_clear(struct spool *sp)
+{
+	if (unlinkat(sp->fd, SPOOL_RUN, 0) < 0 && errno != ENOENT)
+		return log_errno("remove '%s/%s'", sp->path, SPOOL_RUN);
+	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "job.h"
 
@@ -76,7 +77,9 @@ int spool_list(struct spool *sp, enum spool_dir d, struct strv *names);
 /*
  * Read and parse the job d/name into *job (empty on entry).  Returns 0;
  * 1 when the file is not a valid job (reason in err); -1 on a system
- * error (reported).  A symlink or a non-regular file is "not valid".
+ * error (reported, strerror in err), or with errno ENOENT and nothing
+ * reported when the entry went away meanwhile (another process moved it).  A symlink, a non-regular file and a file the
+ * caller may not read are "not valid".
  */
 int spool_read(struct spool *sp, enum spool_dir d, const char *name,
     struct job *job, char *err, size_t errsize);
@@ -104,6 +107,21 @@ int spool_store(struct spool *sp, const struct job *job, enum spool_dir from,
  */
 int spool_reject(struct spool *sp, enum spool_dir d, const char *name,
     const char *reason);
+
+/*
+ * The run file: "<spool>/run" holds "pid=N", "job=NAME" and "started=UNIX"
+ * lines while a builder builds, for status.  It is a hint, not a lock: the
+ * lock is the flock, so a run file left by a dead builder is stale, which
+ * a reader tells by the pid.  Written to SPOOL_RUN_TMP, then renamed.
+ */
+#define SPOOL_RUN "run"
+#define SPOOL_RUN_TMP ".run.tmp"
+
+/* Write the run file for job name, started at started.  0 or -1. */
+int spool_run_write(struct spool *sp, const char *name, time_t started);
+
+/* Remove the run file; a missing one is fine.  0 or -1 (reported). */
+int spool_run_clear(struct spool *sp);
 
 /* Open log/name for appending (created 0660).  An fd, or -1 (reported). */
 int spool_log_open(struct spool *sp, const char *name);

@@ -335,3 +335,33 @@ format_utc(char buf[21], time_t t)
 	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
+
+/* True when path is an executable regular file. */
+static bool
+is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+char *
+path_find(const char *name, const char *search)
+{
+	const char *dir, *end;
+	char *path;
+
+	if (strchr(name, '/') != NULL)
+		return is_executable_file(name) ? xstrdup(name) : NULL;
+	for (dir = search; *name != '\0' && *dir != '\0'; dir = end) {
+		end = dir + strcspn(dir, ":");
+		path = xasprintf("%.*s/%s", (int)(end - dir), dir, name);
+		if (is_executable_file(path))
+			return path;
+		free(path);
+		if (*end == ':')
+			end++;
+	}
+	return NULL;
+}

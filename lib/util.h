@@ -93,6 +93,13 @@ bool is_object_id(const char *s);
 /* True when s is an all-zero object id (a deletion in a hook line). */
 bool is_null_id(const char *s);
 
+/*
+ * The full path of the program name on search, a colon-separated list of
+ * directories; name itself when it holds a '/'.  Only an executable
+ * regular file counts.  A new string, or NULL (nothing reported).
+ */
+char *path_find(const char *name, const char *search);
+
 /* Format t as UTC ISO 8601, "2026-12-03T15:44:29Z", into buf[21]. */
 char *format_utc(char buf[21], time_t t);
 

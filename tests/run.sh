@@ -1,14 +1,15 @@
 #!/bin/sh
 # tests/run.sh: the whole test suite on a fresh Debian 12 machine, as root:
-# install what the tests need, build in _build/, make check, make
+# install what the tests need, build in _build-test/ (a developer build
+# of its own, whatever demo/run built in _build/), make check, make
 # distcheck.  Ends with one "N passed, N failed" line.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 scripts/install-deps
 [ -x configure ] || ./autogen.sh >/dev/null
-mkdir -p _build
-cd _build
+mkdir -p _build-test
+cd _build-test
 [ -f Makefile ] || ../configure --enable-developer >/dev/null
 make -j2 >/dev/null
 

@@ -47,7 +47,8 @@ is "build --all of another branch exits 0" "$rc" 0
 SHORT2=$(git -C "$T/app" rev-parse --short=7 HEAD)
 is "it built both images of that commit" "$(builds)" \
     "fiskai-worker:$SHORT2 fiskai-worker-ocr:$SHORT2 "
-is "and restarted the workers (down, up)" "$(wc -l <"$T/compose.calls")" 2
+is "and restarted the workers (down, up, ps)" \
+    "$(wc -l <"$T/compose.calls")" 3
 
 rc=0
 "$PB" build no-such-rev >"$T/out" 2>&1 || rc=$?

@@ -86,6 +86,19 @@ is "an unknown commit exits 2" \
 ok "the reason says not found" grep -q "not found in mirror" "$T/co.out"
 ok "no directory for an unknown commit" test ! -e "$T/o3"
 
+# A tree git refuses to write (a .git/config entry, made by hand with
+# mktree) fails the same way every time: permanent, and nothing escapes.
+blob=$(echo "[core] hooksPath = /tmp" | git -C "$MIRROR" hash-object -w --stdin)
+dock=$(echo "FROM scratch" | git -C "$MIRROR" hash-object -w --stdin)
+sub=$(printf '100644 blob %s\tconfig\n' "$blob" | git -C "$MIRROR" mktree)
+tree=$(printf '040000 tree %s\t.git\n100644 blob %s\tDockerfile.worker\n' \
+    "$sub" "$dock" | git -C "$MIRROR" mktree)
+dotgit=$(git -C "$MIRROR" commit-tree "$tree" -m dotgit)
+is "a tree with .git/config exits 2" \
+    "$(status "$CO" "$MIRROR" "$dotgit" "$T/o5")" 2
+ok "the reason names the path" grep -q "invalid path '.git/config'" "$T/co.out"
+ok "nothing is left of it" test ! -e "$T/o5"
+
 # An existing directory is not overwritten; that is not permanent.
 mkdir "$T/o4"
 is "an existing directory exits 1" \

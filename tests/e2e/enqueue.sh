@@ -25,6 +25,22 @@ rm -f "$T"/spool/new/*
 is "--ref names the ref" "$(job_field new ref)" "refs/heads/main"
 rm -f "$T"/spool/new/*
 
+"$PB" enqueue "$SHA" main >/dev/null
+is "a branch after a commit id still records its ref" \
+    "$(cat "$T"/spool/new/* | sed -n 's/^ref=//p' | tr '\n' ' ')" \
+    " refs/heads/main "
+rm -f "$T"/spool/new/*
+
+"$PB" enqueue "$(echo "$SHA" | cut -c1-12)" >/dev/null
+is "the 12-digit id that status shows queues the commit" \
+    "$(job_field new commit)" "$SHA"
+rm -f "$T"/spool/new/*
+rc=0
+"$PB" enqueue "$(echo "$SHA" | cut -c1-5)" >"$T/out" 2>&1 || rc=$?
+is "5 digits are too few: exit 65" "$rc" 65
+ok "and the message says what a revision may be" \
+    grep -q "not a branch, a tag or a commit id" "$T/out"
+
 git -C "$T/app" tag -a -m release v1.0
 git -C "$T/app" push -q vps v1.0 2>/dev/null
 rm -f "$T"/spool/new/*
@@ -32,6 +48,11 @@ rm -f "$T"/spool/new/*
 is "a tag name queues the peeled commit" "$(job_field new commit)" "$SHA"
 is "with the tag's ref" "$(job_field new ref)" "refs/tags/v1.0"
 rm -f "$T"/spool/new/*
+
+rc=0
+"$PB" status >/dev/full 2>"$T/out" || rc=$?
+is "status that cannot write its output exits 74" "$rc" 74
+ok "and says so" grep -q 'write standard output' "$T/out"
 
 rc=0
 "$PB" enqueue no-such-branch >"$T/out" 2>&1 || rc=$?

@@ -42,12 +42,17 @@ is "an arm64 engine on this host: drain exits 1" "$rc" 1
 ok "it names both architectures" grep -q 'engine runs arm64 images, the workers need amd64' "$T/out"
 is "the job is still pending" "$(jobs_in new)" 1
 ok "no build was started" sh -c "! grep -q '|build|' '$T/engine.calls'"
+rc=0
+"$PB" build >"$T/out" 2>&1 || rc=$?
+is "build with that engine exits 1 too" "$rc" 1
+ok "still no build was started" sh -c "! grep -q '|build|' '$T/engine.calls'"
 rm -f "$T/engine.arch"
 
 touch "$T/engine.down"
 rc=0
 "$PB" drain >"$T/out" 2>&1 || rc=$?
 is "an engine that does not answer: drain exits 69" "$rc" 69
+ok "saying what the engine said" grep -q 'exit status 1: Cannot connect to the engine' "$T/out"
 is "the job is still pending, untouched" "$(jobs_in new)$(job_field new attempts)" 1
 rm -f "$T/engine.down"
 

@@ -27,7 +27,7 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 is "SIGTERM: the builder exits 143" "$rc" 143
-ok "the engine's process is gone" sh -c "! kill -0 $engine 2>/dev/null"
+ok "the engine's process is gone" gone "$engine"
 is "the job is back in new/" "$(jobs_in new)" 1
 is "with no attempt counted" "$(job_field new attempts)" ""
 is "nothing in active/" "$(jobs_in active)" 0
@@ -48,15 +48,23 @@ rm -f "$T/engine.pid"
 pid=$!
 ok "the engine started again" wait_for "$T/engine.pid"
 engine=$(cat "$T/engine.pid")
+is "the run file names the builder" "$(sed -n 's/^pid=//p' "$T/spool/run")" \
+    "$pid"
+is "and its job" "$(sed -n 's/^job=//p' "$T/spool/run")" \
+    "$(ls "$T/spool/active")"
 kill -KILL "$pid"
 wait "$pid" || true
 is "SIGKILL: the job stays in active/" "$(jobs_in active)" 1
-kill -TERM "$engine" 2>/dev/null || true
+is "the orphaned engine still runs" \
+    "$(gone "$engine" && echo gone || echo running)" running
 
 rm -f "$T/engine.sleep"
 rc=0
 "$PB" drain >"$T/out" 2>&1 || rc=$?
 is "the next run exits 0" "$rc" 0
+ok "it ended the orphaned engine first" gone "$engine"
+ok "and said so" grep -q 'ended [0-9]* process(es) left by the dead builder' "$T/out"
+ok "the run file is gone" test ! -e "$T/spool/run"
 is "it built the recovered job" "$(job_field done result)" built
 is "counting the interrupted attempt" "$(job_field done attempts)" 2
 is "active/ is empty" "$(jobs_in active)" 0

@@ -16,7 +16,27 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pushbuild-e2e.XXXXXX")
 t_count=0
 t_failed=0
 
+# Filled in by tests: mount points to unmount, users and groups to delete,
+# and background processes to kill, all on exit, before the tree goes.
+T_UMOUNTS=
+T_USERS=
+T_GROUPS=
+T_PIDS=
+
 t_cleanup() {
+	for p in $T_PIDS; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for m in $T_UMOUNTS; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	for u in $T_USERS; do
+		userdel "$u" 2>/dev/null || true
+	done
+	for g in $T_GROUPS; do
+		groupdel "$g" 2>/dev/null || true
+	done
+
 	# podman's vfs layers can be large; a failed test keeps its tree
 	# when PUSHBUILD_KEEP is set, for a look afterwards.
 	if [ -n "${PUSHBUILD_KEEP:-}" ]; then
@@ -160,6 +180,9 @@ for a in "$@"; do line="$line|$a"; done
 echo "${line#|}" >>"$T/engine.calls"
 case " $* " in
 *" build "*)
+	for a in "$@"; do
+		case $a in GIT_SHA=*) echo "${a#GIT_SHA=}" >"$T/engine.built" ;; esac
+	done
 	echo "STEP 1/1: FROM scratch"
 	if [ -f "$T/engine.sleep" ]; then
 		echo $$ >"$T/engine.pid"
@@ -176,6 +199,10 @@ case " $* " in
 		exit "$code"
 	fi
 	;;
+*" container inspect "*)
+	# A worker runs $T/container.sha, or else what was built last.
+	cat "$T/container.sha" 2>/dev/null || cat "$T/engine.built"
+	;;
 *" inspect "*|*" version "*|*" info "*)
 	if [ -f "$T/engine.down" ]; then
 		echo "Cannot connect to the engine" >&2
@@ -191,7 +218,8 @@ EOS
 
 # make_standin_compose PATH: a recording stand-in for "docker compose".
 # Each call appends "cwd=DIR IMAGE_TAG=... EXPECTED_GIT_SHA=... ARGS" to
-# $T/compose.calls.
+# $T/compose.calls; "ps" names one container, which the stand-in engine
+# says runs $T/container.sha, or else the commit it built last.
 make_standin_compose() {
 	cat >"$1" <<EOS
 #!/bin/sh
@@ -201,6 +229,9 @@ EOS
 line=
 for a in "$@"; do line="$line|$a"; done
 echo "cwd=$(pwd) IMAGE_TAG=${IMAGE_TAG-unset} EXPECTED_GIT_SHA=${EXPECTED_GIT_SHA-unset} ${line#|}" >>"$T/compose.calls"
+case " $* " in
+*" ps "*) echo 0123456789abcdef ;;
+esac
 exit 0
 EOS
 	chmod 755 "$1"
@@ -218,4 +249,13 @@ setup_pushed_app() {
 	SHA=$(git -C "$T/app" rev-parse HEAD)
 	SHORT=$(echo "$SHA" | cut -c1-7)
 	export PUSHBUILD_CONFIG="$T/pushbuild.ini"
+}
+
+# gone PID: the process has ended (a zombie counts: PID 1 may not reap
+# orphans in a container).
+gone() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	""|Z*) return 0 ;;
+	*) return 1 ;;
+	esac
 }

@@ -70,6 +70,54 @@ is "the worker tag moved too" \
 is "the first commit's tag still names it" \
     "$(label "fiskai-worker:$SHORT" GIT_SHA)" "$SHA"
 
+# Dedup: a commit whose images exist is not built again, but its tags
+# still move (here: back to the first commit, as an operator asked).
+date1=$(label "fiskai-worker:$SHORT" BUILD_DATE)
+rm -f "$T"/spool/done/*
+"$PB" enqueue --ref refs/heads/main "$SHA" >/dev/null
+"$PB" drain >"$T/out" 2>&1
+is "the job is recorded as already built" "$(job_field done result)" \
+    already-built
+is "the image was not rebuilt" "$(label "fiskai-worker:$SHORT" BUILD_DATE)" \
+    "$date1"
+is ":latest moved to that commit all the same" \
+    "$(label fiskai-worker:latest GIT_SHA)" "$SHA"
+
+# --force rebuilds.
+sleep 1
+rm -f "$T"/spool/done/*
+"$PB" enqueue --force --ref refs/heads/main "$SHA" >/dev/null
+"$PB" drain >"$T/out" 2>&1
+is "enqueue --force builds again" "$(job_field done result)" built
+ok "a new image, with a new BUILD_DATE" test \
+    "$(label "fiskai-worker:$SHORT" BUILD_DATE)" != "$date1"
+
+# Rollback: back to the deploy before, by retagging; never a build.
+"$PB" enqueue --ref refs/heads/main "$SHA2" >/dev/null
+"$PB" drain >/dev/null 2>&1
+is "the second commit is deployed again" \
+    "$(label fiskai-worker:latest GIT_SHA)" "$SHA2"
+date2=$(label "fiskai-worker:$SHORT" BUILD_DATE)
+rc=0
+"$PB" rollback >"$T/out" 2>&1 || rc=$?
+is "rollback exits 0" "$rc" 0
+ok "it says where it goes" grep -q "queued rollback to $(echo "$SHA" | cut -c1-12)" "$T/out"
+is "the first commit is :latest again" "$(label fiskai-worker:latest GIT_SHA)" "$SHA"
+is "and the worker tags" "$(label fiskai-worker-ocr:latest GIT_SHA)" "$SHA"
+is "without a build" "$(label "fiskai-worker:$SHORT" BUILD_DATE)" "$date2"
+"$PB" rollback "$SHA2" >/dev/null 2>&1
+is "rollback to a named commit" "$(label fiskai-worker:latest GIT_SHA)" "$SHA2"
+
+echo three >"$T/app/three.txt"
+git -C "$T/app" add three.txt
+git -C "$T/app" commit -q -m three
+git -C "$T/app" push -q vps HEAD:refs/heads/unbuilt 2>/dev/null
+rc=0
+"$PB" rollback unbuilt >"$T/out" 2>&1 || rc=$?
+is "rollback to a commit never built fails" "$rc" 75
+ok "saying a rollback does not build" grep -q "a rollback does not build" "$T/out"
+is "and :latest stays" "$(label fiskai-worker:latest GIT_SHA)" "$SHA2"
+
 # Nothing to do: silent, exit 0 (cron sends no mail).
 rc=0
 "$PB" drain >"$T/out" 2>&1 || rc=$?

@@ -131,6 +131,18 @@ is "one line per malformed line" \
 is "the good lines are queued" "$(jobs_in new)" 2
 clear_spool
 
+# A commit the mirror does not have is bad input (65), not a spool
+# failure, and the other lines still queue.
+status=0
+(cd "$MIRROR" && "$HOOK" >"$T/hook.out" 2>&1 <<EOF) || status=$?
+$ZERO 1234567890123456789012345678901234567890 refs/heads/main
+$ZERO $main refs/tags/v8
+EOF
+is "an unknown commit exits 65" "$status" 65
+ok "and names it" grep -q '1234567890123456789012345678901234567890' "$T/hook.out"
+is "the good line is queued" "$(jobs_in new)" 1
+clear_spool
+
 # GIT_DIR in the environment does not redirect the hook.
 status=0
 (cd "$MIRROR" && GIT_DIR=/nonexistent "$HOOK" >"$T/hook.out" 2>&1 <<EOF) ||

@@ -87,4 +87,22 @@ sleep 3
 is "after three failed attempts the job is dead" \
     "$(job_field failed result)" dead
 is "with three attempts" "$(job_field failed attempts)" 3
+
+# An operator requeues the dead job by hand, with its attempts reset.
+dead=$(ls "$T/spool/failed")
+rm -f "$T/engine.fail"
+rc=0
+"$PB" requeue "$dead" >"$T/out" 2>&1 || rc=$?
+is "requeue exits 0" "$rc" 0
+ok "and says what it requeued" grep -q "requeued .* (job $dead)" "$T/out"
+is "the job is pending again" "$(ls "$T/spool/new")" "$dead"
+is "with no attempts counted" "$(job_field new attempts)" ""
+"$PB" drain >/dev/null 2>&1
+is "and then it builds" "$(job_field done result)" built
+rc=0
+"$PB" requeue "$dead" >"$T/out" 2>&1 || rc=$?
+is "requeue of a job not in failed/ exits 66" "$rc" 66
+rc=0
+"$PB" requeue ../done/x >"$T/out" 2>&1 || rc=$?
+is "requeue of a path exits 64" "$rc" 64
 done_testing

@@ -21,8 +21,8 @@
 
 #include "conf.h"
 
-/* Keys documented in etc/pushbuild.ini: 21 plain, 3 per default image. */
-#define EXAMPLE_SETTINGS (21 + 2 * 3)
+/* Keys documented in etc/pushbuild.ini: 24 plain, 3 per default image. */
+#define EXAMPLE_SETTINGS (24 + 2 * 3)
 
 struct fixture {
 	char	dir[64];
@@ -68,7 +68,14 @@ static const char full_file[] =
     "[retry]\n"
     "max_attempts = 3\n"
     "backoff = 10 ; an inline comment\n"
-    "backoff_max = 10\n";
+    "backoff_max = 10\n"
+    "\n"
+    "[metrics]\n"
+    "textfile = /var/lib/node_exporter/textfile/pushbuild.prom\n"
+    "\n"
+    "[publish]\n"
+    "registry = registry.example:5000/fiskai\n"
+    "push_options = --tls-verify=false\n";
 
 static int
 setup(void **state)
@@ -258,6 +265,9 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_int_equal(a->max_attempts, b->max_attempts);
 	assert_int_equal(a->backoff, b->backoff);
 	assert_int_equal(a->backoff_max, b->backoff_max);
+	assert_string_equal(a->metrics_textfile, b->metrics_textfile);
+	assert_string_equal(a->registry, b->registry);
+	assert_strv_equal(&a->push_options, &b->push_options);
 }
 
 static void
@@ -328,6 +338,11 @@ test_conf_load_full_restart_retry(void **state)
 	assert_int_equal(cf.max_attempts, 3);
 	assert_int_equal(cf.backoff, 10);
 	assert_int_equal(cf.backoff_max, 10);
+	assert_string_equal(cf.metrics_textfile,
+	    "/var/lib/node_exporter/textfile/pushbuild.prom");
+	assert_string_equal(cf.registry, "registry.example:5000/fiskai");
+	assert_int_equal(cf.push_options.n, 1);
+	assert_string_equal(cf.push_options.v[0], "--tls-verify=false");
 	conf_release(&cf);
 }
 
@@ -355,6 +370,9 @@ test_conf_load_empty_file_defaults(void **state)
 	assert_string_equal(cf.restart_dir, "/opt/fiskai-workers");
 	assert_string_equal(cf.compose_file, "docker-compose.workers.yml");
 	assert_words(&cf.compose, "docker compose");
+	assert_string_equal(cf.metrics_textfile, "");
+	assert_string_equal(cf.registry, "");
+	assert_int_equal(cf.push_options.n, 0);
 	assert_string_equal(cf.project, "");
 	assert_int_equal(cf.max_attempts, 5);
 	assert_int_equal(cf.backoff, 300);
@@ -562,6 +580,14 @@ test_conf_load_bad_bool(void **state)
 }
 
 static void
+test_conf_load_engine_arch_name_refused(void **state)
+{
+	assert_load_fails(*state, "[builder]\narch = arm64\n", 2,
+	    "invalid value 'arm64' for key 'arch': give the uname -m name "
+	    "('aarch64')");
+}
+
+static void
 test_conf_load_bool_words(void **state)
 {
 	struct conf cf;
@@ -697,7 +723,39 @@ test_conf_load_dockerfile_dotdot(void **state)
 {
 	assert_load_fails(*state, "[builder]\ndockerfile = a/../../x\n", 2,
 	    "invalid path 'a/../../x' for key 'dockerfile': "
-	    "must be relative to the tree, without '..'");
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+}
+
+static void
+test_conf_load_dockerfile_dot_and_empty_parts(void **state)
+{
+	assert_load_fails(*state, "[builder]\ndockerfile = ./Dockerfile\n", 2,
+	    "invalid path './Dockerfile' for key 'dockerfile': "
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+	assert_load_fails(*state, "[builder]\ndockerfile = a//Dockerfile\n", 2,
+	    "invalid path 'a//Dockerfile' for key 'dockerfile': "
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
+}
+
+static void
+test_conf_load_bad_registry(void **state)
+{
+	assert_load_fails(*state, "[publish]\nregistry = Registry:5000/\n", 2,
+	    "invalid registry 'Registry:5000/' for key 'registry': "
+	    "expected host[:port][/path], lowercase");
+}
+
+static void
+test_conf_load_tag_of_two_images(void **state)
+{
+	assert_load_fails(*state, "[image base]\nrepository = fiskai-worker\n"
+	    "workers = orchestrator ocr\n[image ocr]\n"
+	    "repository = fiskai-worker-ocr\nworkers = ocr\n", 6,
+	    "tag 'fiskai-worker-ocr:latest' would belong to both "
+	    "[image base] and [image ocr]");
 }
 
 static void
@@ -705,7 +763,8 @@ test_conf_load_dockerfile_absolute(void **state)
 {
 	assert_load_fails(*state, "[builder]\ndockerfile = /etc/x\n", 2,
 	    "invalid path '/etc/x' for key 'dockerfile': "
-	    "must be relative to the tree, without '..'");
+	    "must be relative to the tree, as git names it (no leading '/', "
+	    "'./', '..' or '//')");
 }
 
 static void
@@ -713,6 +772,25 @@ test_conf_load_relative_spool_dir(void **state)
 {
 	assert_load_fails(*state, "[spool]\ndir = spool\n", 2,
 	    "invalid path 'spool' for key 'dir': not absolute");
+}
+
+static void
+test_conf_load_relative_metrics_textfile(void **state)
+{
+	assert_load_fails(*state, "[metrics]\ntextfile = pushbuild.prom\n",
+	    2, "invalid path 'pushbuild.prom' for key 'textfile': "
+	    "not absolute");
+}
+
+static void
+test_conf_load_empty_metrics_textfile(void **state)
+{
+	struct conf cf;
+
+	load_ok(*state, &cf, "[metrics]\ntextfile =\n");
+
+	assert_string_equal(cf.metrics_textfile, "");
+	conf_release(&cf);
 }
 
 static void
@@ -1080,6 +1158,7 @@ main(void)
 		T(test_conf_load_duplicate_section),
 		T(test_conf_load_duplicate_image),
 		T(test_conf_load_bad_bool),
+		T(test_conf_load_engine_arch_name_refused),
 		T(test_conf_load_bool_words),
 		T(test_conf_load_bad_int),
 		T(test_conf_load_negative_int),
@@ -1097,8 +1176,13 @@ main(void)
 		T(test_conf_load_bad_worker_tag),
 		T(test_conf_load_bad_worker_prefix),
 		T(test_conf_load_dockerfile_dotdot),
+		T(test_conf_load_dockerfile_dot_and_empty_parts),
+		T(test_conf_load_tag_of_two_images),
+		T(test_conf_load_bad_registry),
 		T(test_conf_load_dockerfile_absolute),
 		T(test_conf_load_relative_spool_dir),
+		T(test_conf_load_relative_metrics_textfile),
+		T(test_conf_load_empty_metrics_textfile),
 		T(test_conf_load_relative_engine_path),
 		T(test_conf_load_bad_ref_pattern),
 		T(test_conf_load_bad_pass_env),

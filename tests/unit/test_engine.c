@@ -40,9 +40,16 @@ static const char standin[] =
     "d='TMP'\n"
     "echo $$ > \"$d/pid\"\n"
     "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$d/args\"\n"
+    "for a in \"$@\"; do case $a in GIT_SHA=*) echo \"${a#GIT_SHA=}\""
+    " > \"$d/built\" ;; esac; done\n"
     "echo \"IMAGE_TAG=${IMAGE_TAG-} EXPECTED_GIT_SHA=${EXPECTED_GIT_SHA-}"
     " PWD=$(pwd -P)\" >> \"$d/env\"\n"
-    "case \"$*\" in *'image inspect'*) echo '  amd64 '; exit 0 ;; esac\n"
+    "case \"$*\" in\n"
+    "*'container inspect'*) cat \"$d/sha\" 2>/dev/null || cat \"$d/built\";"
+    " exit 0 ;;\n"
+    "*'ps -q'*) echo 0123456789abcdef; exit 0 ;;\n"
+    "*'image inspect'*) echo '  amd64 '; exit 0 ;;\n"
+    "esac\n"
     "mode=$(cat \"$d/mode\" 2>/dev/null)\n"
     "case \"$mode\" in\n"
     "failocr) case \"$*\" in *WITH_OCR=true*) exit 2 ;; esac ;;\n"
@@ -101,6 +108,7 @@ fill_conf(struct fixture *f)
 	cf->restart_dir = xstrdup(f->dir);
 	cf->compose_file = xstrdup("docker-compose.workers.yml");
 	cf->project = xstrdup("");
+	cf->registry = xstrdup("");
 	strv_split(&cf->compose, "docker compose");
 
 	f->img = &f->imgs[0];
@@ -149,6 +157,8 @@ teardown(void **state)
 	free(cf->restart_dir);
 	free(cf->compose_file);
 	free(cf->project);
+	free(cf->registry);
+	strv_clear(&cf->push_options);
 	strv_clear(&cf->compose);
 	strv_clear(&cf->engine_options);
 	strv_clear(&cf->build_options);
@@ -204,15 +214,22 @@ slurp(struct fixture *f, const char *name)
 
 /* Write the stand-in's mode file. */
 static void
-set_mode(struct fixture *f, const char *mode)
+put(struct fixture *f, const char *name, const char *text)
 {
-	char *path = xasprintf("%s/mode", f->dir);
+	char *path = xasprintf("%s/%s", f->dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	assert_true(fd >= 0);
-	assert_int_equal(write_all(fd, mode, strlen(mode)), 0);
+	assert_int_equal(write_all(fd, text, strlen(text)), 0);
 	assert_int_equal(close(fd), 0);
 	free(path);
+}
+
+/* Make the stand-in fail or sleep as mode says (see standin[]). */
+static void
+set_mode(struct fixture *f, const char *mode)
+{
+	put(f, "mode", mode);
 }
 
 /* True once pid is dead (gone, or a zombie its new parent has not reaped). */
@@ -344,9 +361,12 @@ test_compose_argv_down_without_project(void **state)
 	struct fixture *f = *state;
 	struct strv argv = STRV_INIT;
 
+	free(f->conf.restart_dir);
+	f->conf.restart_dir = xstrdup("/opt/Fiskai.Workers-2");
+
 	compose_argv(&argv, &f->conf, "down");
 
-	assert_strv(&argv, "docker", "compose", "-f",
+	assert_strv(&argv, "docker", "compose", "-p", "fiskaiworkers-2", "-f",
 	    "docker-compose.workers.yml", "down", NULL);
 	strv_clear(&argv);
 }
@@ -375,10 +395,12 @@ test_compose_argv_up_without_project(void **state)
 
 	strv_clear(&f->conf.compose);
 	strv_push(&f->conf.compose, "docker-compose");
+	free(f->conf.restart_dir);
+	f->conf.restart_dir = xstrdup("/srv/workers/");
 
 	compose_argv(&argv, &f->conf, "up");
 
-	assert_strv(&argv, "docker-compose", "-f",
+	assert_strv(&argv, "docker-compose", "-p", "workers", "-f",
 	    "docker-compose.workers.yml", "up", "-d", NULL);
 	strv_clear(&argv);
 }
@@ -440,7 +462,7 @@ test_engine_init_full_path_not_executable(void **state)
 
 	assert_int_equal(ret, -1);
 	assert_non_null(strstr(log_last(), "engine '"));
-	assert_non_null(strstr(log_last(), "Permission denied"));
+	assert_non_null(strstr(log_last(), "not an executable file"));
 }
 
 static void
@@ -544,7 +566,7 @@ test_engine_build_exit_status_transient(void **state)
 
 	assert_false(permanent);
 	assert_string_equal(log_last(), "build of image 'base' "
-	    "(fiskai-worker) failed: exit status 1");
+	    "(fiskai-worker) failed: exit status 1: step 3/9: failed");
 }
 
 static void
@@ -615,7 +637,7 @@ test_engine_tag_failure(void **state)
 	assert_int_equal(engine_tag(&f->e, "a:1", "a:latest"), -1);
 
 	assert_string_equal(log_last(),
-	    "tag 'a:1' as 'a:latest' failed: exit status 1");
+	    "tag 'a:1' as 'a:latest' failed: exit status 1: step 3/9: failed");
 	args = slurp(f, "args");
 	assert_string_equal(args, "tag\na:1\na:latest\n");
 	free(args);
@@ -649,13 +671,16 @@ test_engine_restart_down_then_up(void **state)
 	strv_clear(&f->conf.compose);
 	strv_push(&f->conf.compose, f->standin);
 	strv_push(&f->conf.compose, "compose");
+	free(f->conf.project);
+	f->conf.project = xstrdup("fiskai");
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
 
 	assert_int_equal(engine_restart(&f->e, &f->bi), 0);
 
 	args = slurp(f, "args");
-	assert_string_equal(args, "compose\n-f\ndocker-compose.workers.yml\n"
-	    "down\ncompose\n-f\ndocker-compose.workers.yml\nup\n-d\n");
+	assert_string_equal(args, "compose\n-p\nfiskai\n-f\n"
+	    "docker-compose.workers.yml\ndown\ncompose\n-p\nfiskai\n-f\n"
+	    "docker-compose.workers.yml\nup\n-d\n");
 	env = slurp(f, "env");
 	want = xasprintf("IMAGE_TAG=1a2b3c4 EXPECTED_GIT_SHA=%s PWD=%s\n"
 	    "IMAGE_TAG=1a2b3c4 EXPECTED_GIT_SHA=%s PWD=%s\n", COMMIT, real,
@@ -674,16 +699,19 @@ test_engine_restart_down_fails(void **state)
 
 	strv_clear(&f->conf.compose);
 	strv_push(&f->conf.compose, f->standin);
+	free(f->conf.project);
+	f->conf.project = xstrdup("fiskai");
 	assert_int_equal(engine_init(&f->e, &f->conf), 0);
 	set_mode(f, "fail");
 
 	assert_int_equal(engine_restart(&f->e, &f->bi), -1);
 
-	want = xasprintf("compose down in '%s' failed: exit status 1",
-	    f->dir);
+	want = xasprintf("compose down in '%s' failed: exit status 1: "
+	    "step 3/9: failed", f->dir);
 	assert_string_equal(log_last(), want);
 	args = slurp(f, "args");
-	assert_string_equal(args, "-f\ndocker-compose.workers.yml\ndown\n");
+	assert_string_equal(args,
+	    "-p\nfiskai\n-f\ndocker-compose.workers.yml\ndown\n");
 	free(args);
 	free(want);
 }
@@ -875,6 +903,8 @@ test_build_commit_restart_after_tags(void **state)
 	char *args;
 
 	f->conf.restart = true;
+	free(f->conf.project);
+	f->conf.project = xstrdup("fiskai");
 	strv_clear(&f->conf.compose);
 	strv_push(&f->conf.compose, f->standin);
 
@@ -882,9 +912,30 @@ test_build_commit_restart_after_tags(void **state)
 
 	args = slurp(f, "args");
 	assert_non_null(strstr(args, "fiskai-worker-ocr:latest\n"
-	    "-f\ndocker-compose.workers.yml\ndown\n"
-	    "-f\ndocker-compose.workers.yml\nup\n-d\n"));
+	    "-p\nfiskai\n-f\ndocker-compose.workers.yml\ndown\n"
+	    "-p\nfiskai\n-f\ndocker-compose.workers.yml\nup\n-d\n"
+	    "-p\nfiskai\n-f\ndocker-compose.workers.yml\nps\n-q\n"
+	    "container\ninspect\n"));
 	free(args);
+}
+
+static void
+test_build_commit_stale_worker_is_permanent(void **state)
+{
+	struct fixture *f = *state;
+	char *want;
+
+	f->conf.restart = true;
+	strv_clear(&f->conf.compose);
+	strv_push(&f->conf.compose, f->standin);
+	put(f, "sha", COMMIT);
+
+	assert_int_equal(build_job(f, NULL, true), BUILD_PERMANENT);
+
+	want = xasprintf("worker container 0123456789ab runs %s, not the "
+	    "built commit %s", COMMIT, f->commit);
+	assert_string_equal(log_last(), want);
+	free(want);
 }
 
 static void
@@ -899,6 +950,31 @@ test_build_commit_restart_not_requested(void **state)
 
 	args = slurp(f, "args");
 	assert_null(strstr(args, "docker-compose.workers.yml"));
+	free(args);
+}
+
+static void
+test_build_commit_publish_after_tags(void **state)
+{
+	struct fixture *f = *state;
+	char *args, *want;
+
+	free(f->conf.registry);
+	f->conf.registry = xstrdup("127.0.0.1:5000/fisk");
+	strv_push(&f->conf.push_options, "--tls-verify=false");
+
+	assert_int_equal(build_job(f, NULL, false), BUILD_OK);
+
+	args = slurp(f, "args");
+	want = xasprintf("fiskai-worker-ocr:latest\n"
+	    "tag\nfiskai-worker:%.7s\n127.0.0.1:5000/fisk/fiskai-worker:%.7s\n"
+	    "push\n--tls-verify=false\n"
+	    "127.0.0.1:5000/fisk/fiskai-worker:%.7s\n", f->commit, f->commit,
+	    f->commit);
+	assert_non_null(strstr(args, want));
+	assert_non_null(strstr(args, "push\n--tls-verify=false\n"
+	    "127.0.0.1:5000/fisk/fiskai-worker-orchestrator:latest\n"));
+	free(want);
 	free(args);
 }
 
@@ -939,7 +1015,9 @@ main(void)
 		T(test_build_commit_selected_image_only),
 		T(test_build_commit_missing_commit_permanent),
 		T(test_build_commit_restart_after_tags),
+		T(test_build_commit_stale_worker_is_permanent),
 		T(test_build_commit_restart_not_requested),
+		T(test_build_commit_publish_after_tags),
 	};
 	int ret;
 

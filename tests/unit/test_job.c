@@ -97,6 +97,7 @@ job_fill(struct job *job)
 	job->source = JOB_SOURCE_RETRY;
 	job->force = true;
 	job->no_restart = true;
+	job->rollback = true;
 	job->attempts = 4294967295u;
 	job->next_try = 1764779069;
 	job->result = JOB_RESULT_DEAD;
@@ -117,6 +118,7 @@ assert_job_equal(const struct job *a, const struct job *b)
 	assert_int_equal(a->source, b->source);
 	assert_int_equal(a->force, b->force);
 	assert_int_equal(a->no_restart, b->no_restart);
+	assert_int_equal(a->rollback, b->rollback);
 	assert_int_equal(a->attempts, b->attempts);
 	assert_int_equal(a->next_try, b->next_try);
 	assert_int_equal(a->result, b->result);
@@ -200,7 +202,7 @@ test_job_format_writes_keys_in_order(void **state)
 	    "old=fedcba9876543210fedcba9876543210"
 	    "fedcba9876543210fedcba9876543210\n"
 	    "enqueued=1764775469\nsource=retry\nforce=yes\nno_restart=yes\n"
-	    "attempts=4294967295\nnext_try=1764779069\nresult=dead\n"
+	    "rollback=yes\nattempts=4294967295\nnext_try=1764779069\nresult=dead\n"
 	    "started=1764775470\nfinished=1764775480\n"
 	    "error=engine 'podman' exited 125 = bad\n"
 	    "superseded_by=1764775469.123456789.0012345.7\n");
