@@ -195,17 +195,15 @@ out:
 /*
  * Find a job in dir, newer than job (later in name order), for the same
  * ref: in done/ one that built, elsewhere any.  Its name goes to newer.
- * listed is the listing of dir when the caller has one, else NULL.
  * Returns 1 when found, 0 when not (always for a job of no ref), -1 on
  * error (reported).
  */
 static int
-drain_find_newer(struct drain *d, enum spool_dir dir,
-    const struct strv *listed, const struct job *job, char *newer,
-    size_t size)
+drain_find_newer(struct drain *d, enum spool_dir dir, const struct job *job,
+    char *newer, size_t size)
 {
 	struct strv names = STRV_INIT;
-	const struct strv *v = listed;
+	const struct strv *v = &names;
 	struct job other;
 	char err[256];
 	size_t j;
@@ -213,11 +211,8 @@ drain_find_newer(struct drain *d, enum spool_dir dir,
 
 	if (*job->ref == '\0')
 		return 0;
-	if (v == NULL) {
-		if (spool_list(&d->spool, dir, &names) < 0)
-			return -1;
-		v = &names;
-	}
+	if (spool_list(&d->spool, dir, &names) < 0)
+		return -1;
 	for (j = v->n; found == 0 && j-- > 0 &&
 	    strcmp(v->v[j], job->name) > 0; ) {
 		job_init(&other);
@@ -247,53 +242,95 @@ drain_supersede(struct drain *d, struct job *job, enum spool_dir from,
 	return spool_store(&d->spool, job, from, SPOOL_DONE);
 }
 
+/* The index of ref in refs, or -1. */
+static long
+drain_ref_index(const struct strv *refs, const char *ref)
+{
+	size_t k;
+
+	for (k = 0; k < refs->n; k++)
+		if (strcmp(refs->v[k], ref) == 0)
+			return (long)k;
+	return -1;
+}
+
 /*
- * Take the next pending job: a job that a newer pending job of the same ref
- * replaces goes to done/ as superseded; a corrupt one is moved aside.
- * Returns 1 with the name of the claimed job (now in active/) in name, 0
- * when new/ is empty, -1 on error.
+ * Handle pending job names->v[i] of ref (the newest pending job of that
+ * ref being newest): supersede it, or claim and build it.  0 or -1.
  */
 static int
-drain_claim(struct drain *d, char *name, size_t size)
+drain_one(struct drain *d, const struct strv *names, size_t i,
+    const char *newest)
 {
-	struct strv names = STRV_INIT;
 	struct job job;
-	char newer[JOB_NAME_MAX];
+	int r;
+
+	if (newest != NULL && strcmp(newest, names->v[i]) != 0) {
+		job_init(&job);
+		r = drain_read(d, SPOOL_NEW, names->v[i], &job);
+		if (r == 0)
+			r = drain_supersede(d, &job, SPOOL_NEW, newest);
+		job_release(&job);
+		return r < 0 ? -1 : 0;
+	}
+	if (spool_move(&d->spool, SPOOL_NEW, names->v[i], SPOOL_ACTIVE) < 0)
+		return -1;
+	return drain_build(d, names->v[i]);
+}
+
+/*
+ * One pass over new/.  Every pending job is read once, newest first, to
+ * learn the newest job of each ref; then, oldest first, a job that a
+ * newer pending job of its ref replaces is recorded as superseded, and
+ * the others are built: jobs of other refs keep their order.  A corrupt
+ * entry is moved aside.  Returns how many entries it handled (0 when
+ * new/ was empty), or -1 on error (reported).
+ */
+static long
+drain_pass(struct drain *d)
+{
+	struct strv names = STRV_INIT, refs = STRV_INIT, newest = STRV_INIT;
+	char **ref_of = NULL;
+	struct job job;
 	size_t i;
-	int ret = -1, r;
+	long k, done = -1;
+	int r;
 
 	job_init(&job);
 	if (spool_list(&d->spool, SPOOL_NEW, &names) < 0)
 		return -1;
-	for (i = 0; i < names.n; i++) {
+	ref_of = xcalloc(names.n + 1, sizeof(*ref_of));
+	for (i = names.n; i-- > 0; ) {
 		job_release(&job);
-		r = drain_read(d, SPOOL_NEW, names.v[i], &job);
-		if (r < 0)
+		if ((r = drain_read(d, SPOOL_NEW, names.v[i], &job)) < 0)
 			goto out;
 		if (r > 0)
-			continue;
-		r = drain_find_newer(d, SPOOL_NEW, &names, &job, newer,
-		    sizeof(newer));
-		if (r < 0)
-			goto out;
-		if (r > 0) {
-			if (drain_supersede(d, &job, SPOOL_NEW, newer) < 0)
-				goto out;
-			continue;
+			continue;	/* moved aside, or gone */
+		ref_of[i] = xstrdup(job.ref);
+		if (*job.ref != '\0' && drain_ref_index(&refs, job.ref) < 0) {
+			strv_push(&refs, job.ref);
+			strv_push(&newest, names.v[i]);
 		}
-		job_release(&job);
-		if (spool_move(&d->spool, SPOOL_NEW, names.v[i],
-		    SPOOL_ACTIVE) < 0)
-			goto out;
-		snprintf(name, size, "%s", names.v[i]);
-		ret = 1;
-		goto out;
 	}
-	ret = 0;
+
+	for (i = 0, done = 0; i < names.n && drain_stop == 0; i++, done++) {
+		if (ref_of[i] == NULL)
+			continue;
+		k = *ref_of[i] == '\0' ? -1 : drain_ref_index(&refs, ref_of[i]);
+		if (drain_one(d, &names, i, k < 0 ? NULL : newest.v[k]) < 0) {
+			done = -1;
+			break;
+		}
+	}
 out:
+	for (i = 0; i < names.n; i++)
+		free(ref_of[i]);
+	free(ref_of);
 	job_release(&job);
 	strv_clear(&names);
-	return ret;
+	strv_clear(&refs);
+	strv_clear(&newest);
+	return done;
 }
 
 /*
@@ -503,9 +540,7 @@ drain_pending(struct drain *d)
 static int
 drain_jobs(struct drain *d)
 {
-	char name[JOB_NAME_MAX];
-	long pending;
-	int r = 0;
+	long pending, r;
 
 	if (spool_run_clear(&d->spool) < 0 || drain_recover(d) < 0 ||
 	    drain_sweep_tmp(d) < 0)
@@ -515,21 +550,15 @@ drain_jobs(struct drain *d)
 		return pending < 0 ? EX_CANTCREAT : 0;
 	r = guard_engine(d->cf);
 	if (r != 0)
-		return r;
-	while (drain_stop == 0 &&
-	    (r = drain_claim(d, name, sizeof(name))) > 0) {
-		if (d->repo == NULL &&
-		    repo_open(&d->repo, d->cf->repo_path,
-		    d->cf->trust_owner) < 0) {
-			/* The job goes back untouched: the mirror is down. */
-			if (spool_move(&d->spool, SPOOL_ACTIVE, name,
-			    SPOOL_NEW) < 0)
-				return EX_CANTCREAT;
-			return EX_TEMPFAIL;
-		}
-		if (drain_build(d, name) < 0)
-			return EX_CANTCREAT;
-	}
+		return (int)r;
+
+	/* A mirror that cannot be opened leaves every job untouched. */
+	if (repo_open(&d->repo, d->cf->repo_path, d->cf->trust_owner) < 0)
+		return EX_TEMPFAIL;
+
+	/* Jobs queued while a pass builds are taken by the next pass. */
+	while (drain_stop == 0 && (r = drain_pass(d)) > 0)
+		;
 	if (drain_stop != 0)
 		return 128 + drain_stop;
 	if (r < 0)
@@ -562,10 +591,9 @@ drain_requeue_due(struct drain *d)
 			continue;
 
 		/* A newer push of the ref, pending or built, replaces it. */
-		r = drain_find_newer(d, SPOOL_NEW, NULL, &job, newer,
-		    sizeof(newer));
+		r = drain_find_newer(d, SPOOL_NEW, &job, newer, sizeof(newer));
 		if (r == 0)
-			r = drain_find_newer(d, SPOOL_DONE, NULL, &job, newer,
+			r = drain_find_newer(d, SPOOL_DONE, &job, newer,
 			    sizeof(newer));
 		if (r < 0)
 			goto out;
