@@ -32,7 +32,7 @@ struct build_request {
 	int		 log_fd;	/* engine output, or -1 */
 	bool		 echo;		/* stream output to stdout too */
 	bool		 force;		/* build even if the images exist */
-	bool		 no_build;	/* only retag; fail if images are gone */
+	bool		 no_build;	/* only retag; fail if images gone */
 	bool		*already_built;	/* out: set when nothing was built
 					   because the images existed */
 };
@@ -41,8 +41,8 @@ struct build_request {
  * Build req->commit from repo as cf says.  Unless req->force, a commit
  * whose every selected image exists as REPO:<short> with its GIT_SHA label
  * is not built again: its tags still move and the restart still runs.
- * The tree is checked out into <workdir>/<name>, removed afterwards.  Returns BUILD_OK, or a failure
- * (reported; log_last() holds the reason).
+ * The tree is checked out into <workdir>/<name>, removed afterwards.
+ * Returns BUILD_OK, or a failure (reported; log_last() holds the reason).
  */
 enum build_status build_commit(const struct conf *cf, git_repository *repo,
     const struct build_request *req);

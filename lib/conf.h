@@ -70,7 +70,7 @@ struct conf {
 	char		*metrics_textfile; /* node_exporter .prom file, or "" */
 
 	/* [publish] */
-	char		*registry;	/* host[:port][/path] to push to, or "" */
+	char		*registry;	/* host[:port][/path] for pushes, or "" */
 	struct strv	 push_options;	/* extra options after "push" */
 };
 

@@ -78,8 +78,9 @@ int spool_list(struct spool *sp, enum spool_dir d, struct strv *names);
  * Read and parse the job d/name into *job (empty on entry).  Returns 0;
  * 1 when the file is not a valid job (reason in err); -1 on a system
  * error (reported, strerror in err), or with errno ENOENT and nothing
- * reported when the entry went away meanwhile (another process moved it).  A symlink, a non-regular file and a file the
- * caller may not read are "not valid".
+ * reported when the entry went away meanwhile (another process moved it).
+ * A symlink, a non-regular file and a file the caller may not read are
+ * "not valid".
  */
 int spool_read(struct spool *sp, enum spool_dir d, const char *name,
     struct job *job, char *err, size_t errsize);
