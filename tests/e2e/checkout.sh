@@ -29,9 +29,17 @@ status() {
 	echo $s
 }
 
-# The application, and two commits the builder must refuse.
+# The application, a commit where a symlink became a directory (and one
+# pointing out of the tree), and two commits the builder must refuse.
 make_app "$APP"
 good=$(git -C "$APP" rev-parse main)
+ln -s ../../etc "$APP/outside"
+git -C "$APP" rm -q run-link
+mkdir "$APP/run-link"
+echo "now a directory" >"$APP/run-link/file.txt"
+git -C "$APP" add -A
+git -C "$APP" commit -q -m "run-link: from a symlink to a directory"
+redir=$(git -C "$APP" rev-parse main)
 git -C "$APP" rm -q Dockerfile.worker
 git -C "$APP" commit -q -m "no dockerfile"
 nodock=$(git -C "$APP" rev-parse main)
@@ -69,6 +77,21 @@ ok "the mirror is unchanged, no file added" cmp "$T/before" "$T/after"
 modes "$T/out077" >"$T/out077.modes"
 ok "modes under umask 077 equal git archive" \
     cmp "$T/archive.modes" "$T/out077.modes"
+
+# The commit where a symlink became a directory: as git archive has it,
+# the directory written, and the symlink out of the tree kept a symlink
+# that nothing follows.
+is "checkout of the symlink-to-directory commit exits 0" \
+    "$(status "$CO" "$MIRROR" "$redir" "$T/outr")" 0
+mkdir "$T/archiver"
+git -C "$MIRROR" -c core.autocrlf=false -c tar.umask=022 archive "$redir" |
+    tar -x -C "$T/archiver"
+ok "that tree equals git archive too" \
+    diff -r --no-dereference "$T/archiver" "$T/outr"
+is "run-link is a directory now" "$(stat -c %F "$T/outr/run-link")" directory
+is "the link out of the tree is a link, as committed" \
+    "$(readlink "$T/outr/outside")" "../../etc"
+ok "nothing was written through it" test ! -e /etc/file.txt
 
 # Refusals are permanent (exit 2) and leave no directory behind.
 is "a commit without Dockerfile.worker exits 2" \

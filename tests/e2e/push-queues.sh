@@ -143,6 +143,34 @@ ok "and names it" grep -q '1234567890123456789012345678901234567890' "$T/hook.ou
 is "the good line is queued" "$(jobs_in new)" 1
 clear_spool
 
+# A mirror push of 20,000 refs, one of which is wanted: one job, exit 0,
+# and all of the input read (the writer is not cut off by SIGPIPE).  The
+# same input to a hook whose config is broken is read to its end too.
+lines() {
+	awk -v z="$ZERO" -v m="$main" 'BEGIN {
+		for (i = 0; i < 19999; i++)
+			printf "%s %s refs/heads/branch-%05d\n", z, m, i
+		printf "%s %s refs/heads/main\n", z, m }'
+}
+status=0
+( lines; echo $? >"$T/writer.rc" ) |
+    (cd "$MIRROR" && "$HOOK" >"$T/hook.out" 2>&1) || status=$?
+is "20,000 refs: the hook exits 0" "$status" 0
+is "20,000 refs: one job, for main" "$(jobs_in new):$(job_field new ref)" \
+    "1:refs/heads/main"
+is "20,000 refs: the writer wrote everything" "$(cat "$T/writer.rc")" 0
+clear_spool
+echo "[builder]" >"$T/broken.ini"
+echo "enigne = docker" >>"$T/broken.ini"
+status=0
+( lines; echo $? >"$T/writer.rc" ) |
+    (cd "$MIRROR" && "$HOOK" -c "$T/broken.ini" >"$T/hook.out" 2>&1) ||
+    status=$?
+is "20,000 refs, broken config: exit 78" "$status" 78
+is "20,000 refs, broken config: all input still read" \
+    "$(cat "$T/writer.rc")" 0
+is "20,000 refs, broken config: nothing queued" "$(jobs_in new)" 0
+
 # GIT_DIR in the environment does not redirect the hook.
 status=0
 (cd "$MIRROR" && GIT_DIR=/nonexistent "$HOOK" >"$T/hook.out" 2>&1 <<EOF) ||
