@@ -33,8 +33,8 @@ struct conf {
 
 	/* [repository] */
 	char		*repo_path;	/* the bare mirror */
-	struct strv	 refs;		/* fnmatch patterns of refs that build */
-	bool		 trust_owner;	/* open a mirror owned by another user */
+	struct strv	 refs;		/* fnmatch patterns: refs that build */
+	bool		 trust_owner;	/* open another user's mirror */
 
 	/* [spool] */
 	char		*spool_dir;
@@ -58,7 +58,7 @@ struct conf {
 	bool		 restart;
 	char		*restart_dir;
 	char		*compose_file;
-	struct strv	 compose;	/* the compose command: docker compose */
+	struct strv	 compose;	/* compose command: docker compose */
 	char		*project;	/* compose project name, or "" */
 
 	/* [retry] */
@@ -70,7 +70,7 @@ struct conf {
 	char		*metrics_textfile; /* node_exporter .prom file, or "" */
 
 	/* [publish] */
-	char		*registry;	/* host[:port][/path] for pushes, or "" */
+	char		*registry;	/* host[:port][/path], or "" */
 	struct strv	 push_options;	/* extra options after "push" */
 };
 

@@ -16,7 +16,8 @@
 #include "util.h"
 
 /* The PATH children get, whatever ours is (cron has almost none). */
-#define ENGINE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ENGINE_PATH \
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* What every image build of one job shares. */
 struct build_info {

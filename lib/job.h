@@ -43,7 +43,7 @@ enum job_result {
 struct job {
 	char		 name[JOB_NAME_MAX]; /* file name; not in the file */
 	char		 commit[HEX_ID_MAX + 1]; /* full id, lowercase hex */
-	char		 old[HEX_ID_MAX + 1];	/* old id from the hook, or "" */
+	char		 old[HEX_ID_MAX + 1];	/* the hook's old id, or "" */
 	char		*ref;		/* ref name; "" for a bare commit */
 	time_t		 enqueued;
 	enum job_source	 source;

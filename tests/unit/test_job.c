@@ -202,7 +202,8 @@ test_job_format_writes_keys_in_order(void **state)
 	    "old=fedcba9876543210fedcba9876543210"
 	    "fedcba9876543210fedcba9876543210\n"
 	    "enqueued=1764775469\nsource=retry\nforce=yes\nno_restart=yes\n"
-	    "rollback=yes\nattempts=4294967295\nnext_try=1764779069\nresult=dead\n"
+	    "rollback=yes\nattempts=4294967295\nnext_try=1764779069\n"
+	    "result=dead\n"
 	    "started=1764775470\nfinished=1764775480\n"
 	    "error=engine 'podman' exited 125 = bad\n"
 	    "superseded_by=1764775469.123456789.0012345.7\n");
